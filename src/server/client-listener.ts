@@ -1,0 +1,160 @@
+// One client URL serves both gRPC (HTTP/2) and HTTP/1.1, as etcd does. Each accepted connection is
+// routed once: over TLS by the ALPN protocol the client picked, in plaintext by whether its first
+// bytes are the HTTP/2 connection preface. gRPC connections go to grpc-js through a connection
+// injector, everything else to the http.Server that Fastify runs on.
+import fs from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import type { FastifyInstance } from 'fastify';
+import { schemeOf, splitHostPort } from '../config/urls';
+import { withRepairedAuthority } from './grpc-authority';
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+export interface ClientAddress {
+  url: string;
+  /** The port actually bound (differs from the URL's when it asked for port 0); 0 for unix sockets. */
+  port: number;
+}
+
+export interface ClientListeners {
+  addresses: ClientAddress[];
+  /** Stops accepting and drops every open client connection. */
+  close(): Promise<void>;
+}
+
+type Route = (socket: net.Socket) => void;
+
+/** Waits for enough bytes to tell an HTTP/2 preface from anything else, then hands the socket on. */
+function routeByPreface(socket: net.Socket, toGrpc: Route, toHttp: Route): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const isPreface = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (isPreface && seen.length < H2_PREFACE.length) return;
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.pause();
+    socket.unshift(seen);
+    (isPreface ? toGrpc : toHttp)(socket);
+  };
+  const onEnd = () => socket.destroy();
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+}
+
+/** Over TLS the client's ALPN choice decides; without ALPN only HTTP/1.1 is possible. */
+function routeTls(socket: tls.TLSSocket, toGrpc: Route, toHttp: Route): void {
+  if (socket.alpnProtocol === 'h2') toGrpc(socket);
+  else toHttp(socket);
+}
+
+interface BindTarget {
+  server: net.Server;
+  listenArgs: net.ListenOptions;
+}
+
+function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?: tls.TlsOptions): BindTarget {
+  const scheme = schemeOf(url);
+  const secure = scheme === 'https' || scheme === 'unixs';
+  const authority = url.slice(url.indexOf('//') + 2);
+  let server: net.Server;
+  if (secure) {
+    if (!tlsOptions) throw new Error(`${url} needs TLS but no certificate is configured`);
+    server = tls.createServer({ ...tlsOptions, ALPNProtocols: ['h2', 'http/1.1'] }, onSocket);
+  } else {
+    server = net.createServer(onSocket);
+  }
+  if (scheme === 'unix' || scheme === 'unixs') {
+    // etcd uses the URL's "host:port" text as the socket's file name.
+    return { server, listenArgs: { path: authority } };
+  }
+  const { host, port } = splitHostPort(authority);
+  return { server, listenArgs: { host: host === '' ? undefined : host, port: port === '' ? 0 : Number(port) } };
+}
+
+function listen(target: BindTarget): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    target.server.once('error', onError);
+    target.server.listen(target.listenArgs, () => {
+      target.server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Listens on every client URL (http, https, unix, unixs). `tlsOptions` is required for https/unixs
+ * URLs. The Fastify instance must come from buildHttpApp (its server never listens itself); it is
+ * made ready here. The caller keeps ownership of grpcServer and fastify and closes them itself.
+ */
+export async function listenClientUrls(
+  urls: string[],
+  grpcServer: grpc.Server,
+  fastify: FastifyInstance,
+  tlsOptions?: tls.TlsOptions,
+): Promise<ClientListeners> {
+  await fastify.ready();
+  const httpServer = fastify.server;
+  const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const sockets = new Set<net.Socket>();
+  // Through the :authority shim: etcd's Go clients send a URL there, which Node's HTTP/2 core would refuse.
+  const toGrpc: Route = (s) => injector.injectConnection(withRepairedAuthority(s));
+  const toHttp: Route = (s) => {
+    httpServer.emit('connection', s);
+    // Node's HTTP server does not resume a paused socket (HTTP/2 reads the unshifted bytes itself).
+    s.resume();
+  };
+
+  const onSocket = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // Until a protocol owns the socket, nobody else would handle its errors.
+    socket.on('error', () => socket.destroy());
+    if (socket instanceof tls.TLSSocket) routeTls(socket, toGrpc, toHttp);
+    else routeByPreface(socket, toGrpc, toHttp);
+  };
+
+  const targets: BindTarget[] = [];
+  const addresses: ClientAddress[] = [];
+  try {
+    for (const url of urls) {
+      const target = bindTarget(url, onSocket, tlsOptions);
+      if (target.listenArgs.path !== undefined) removeStaleSocket(target.listenArgs.path);
+      await listen(target);
+      targets.push(target);
+      const bound = target.server.address();
+      addresses.push({ url, port: typeof bound === 'object' && bound !== null ? bound.port : 0 });
+    }
+  } catch (err) {
+    await Promise.all(targets.map((t) => closeServer(t.server)));
+    injector.destroy();
+    throw err;
+  }
+
+  return {
+    addresses,
+    async close() {
+      const closed = Promise.all(targets.map((t) => closeServer(t.server)));
+      for (const s of sockets) s.destroy();
+      injector.destroy();
+      await closed;
+    },
+  };
+}
+
+/** A unix socket file left by a previous run would make listen() fail with EADDRINUSE. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (fs.statSync(path).isSocket()) fs.unlinkSync(path);
+  } catch {
+    // nothing there
+  }
+}
