@@ -1,0 +1,59 @@
+// Unary calls from this member to another one for needs outside Raft, e.g. forwarding a lease
+// keep-alive to the leader or checking who answers on a peer URL before joining.
+import * as grpc from '@grpc/grpc-js';
+import { PeerClient as PeerGrpcClient } from '../gen/tetcdpb/raft';
+import { CHANNEL_OPTIONS, channelCredentials, grpcTarget, parsePeerUrl, type PeerTls } from './endpoints';
+import { identityMetadata } from './identity';
+
+export interface PeerClientOptions {
+  /** One peer URL of the member to call. */
+  url: string;
+  /** Who is calling: required by LeaseRenew, unused by MemberInfo. */
+  memberId: bigint;
+  clusterId: bigint;
+  /** The member being called; LeaseRenew is refused by any other member. */
+  peerId: bigint;
+  tls?: PeerTls;
+  /** Per-call deadline (default 5 s). */
+  timeoutMs?: number;
+}
+
+export interface RemoteMemberInfo {
+  memberId: bigint;
+  clusterId: bigint;
+  name: string;
+  clientUrls: string[];
+}
+
+export class PeerClient {
+  private readonly opts: PeerClientOptions;
+  private readonly client: PeerGrpcClient;
+
+  constructor(opts: PeerClientOptions) {
+    this.opts = opts;
+    const ep = parsePeerUrl(opts.url);
+    this.client = new PeerGrpcClient(grpcTarget(ep), channelCredentials(ep, opts.tls), CHANNEL_OPTIONS);
+  }
+
+  /** Renews lease `id` on the called member; resolves to the remaining TTL in seconds. */
+  leaseRenew(id: bigint): Promise<bigint> {
+    const md = identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.memberId, to: this.opts.peerId });
+    return new Promise((resolve, reject) => {
+      this.client.leaseRenew({ id }, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res.ttl)));
+    });
+  }
+
+  memberInfo(): Promise<RemoteMemberInfo> {
+    return new Promise((resolve, reject) => {
+      this.client.memberInfo({}, new grpc.Metadata(), this.callOptions(), (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private callOptions(): Partial<grpc.CallOptions> {
+    return { deadline: Date.now() + (this.opts.timeoutMs ?? 5000) };
+  }
+}

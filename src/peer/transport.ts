@@ -1,0 +1,225 @@
+// Raft's network: sends each member's messages to its peers over gRPC on the peer URLs and serves
+// the peers' messages to this member. Sending never blocks; what cannot go out is dropped and
+// reported, and Raft retransmits.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { PeerService } from '../gen/tetcdpb/raft';
+import { MessageType, type Message } from '../raft/types';
+import type { RaftTransport } from '../server/raft-node';
+import {
+  formatPeerUrl,
+  grpcTarget,
+  parsePeerUrl,
+  serverCredentials,
+  SERVER_OPTIONS,
+  type PeerTls,
+} from './endpoints';
+import { formatId } from './identity';
+import { Inbound, type MemberInfo } from './inbound';
+import { PeerLink } from './link';
+
+export interface PeerTransportOptions {
+  memberId: bigint;
+  clusterId: bigint;
+  logger: Logger;
+  /** Each message from a peer, in the order the peer sent them. */
+  onMessage: (m: Message) => void;
+  /** Messages to `id` were lost; called at most once per peer per event-loop turn. */
+  onUnreachable: (id: bigint) => void;
+  onSnapshotStatus: (id: bigint, ok: boolean) => void;
+  /** Who may call us; defaults to the members added with addPeer. */
+  isKnownPeer?: (id: bigint) => boolean;
+  /** Certificates for dialling https peer URLs. */
+  tls?: PeerTls;
+  /** Serves LeaseRenew from other members (the leader's job). */
+  onLeaseRenew?: (id: bigint) => Promise<bigint>;
+  /** Answers MemberInfo; an empty name and no client URLs when absent. */
+  memberInfo?: () => MemberInfo;
+}
+
+export interface PeerAddress {
+  /** The listen URL with the port actually bound. */
+  url: string;
+  port: number;
+}
+
+export interface TransportStats {
+  sentBatches: number;
+  sentMessages: number;
+  droppedMessages: number;
+  receivedBatches: number;
+  receivedMessages: number;
+}
+
+export type LinkFilter = (from: bigint, to: bigint) => boolean;
+
+export class PeerTransport implements RaftTransport {
+  private readonly opts: PeerTransportOptions;
+  private readonly memberId: bigint;
+  private readonly logger: Logger;
+  private readonly links = new Map<bigint, PeerLink>();
+  private readonly removed = new Set<bigint>();
+  private readonly inbound: Inbound;
+  private server: grpc.Server | undefined;
+  private linkFilter: LinkFilter = () => true;
+  private readonly counters: TransportStats = {
+    sentBatches: 0,
+    sentMessages: 0,
+    droppedMessages: 0,
+    receivedBatches: 0,
+    receivedMessages: 0,
+  };
+
+  // Work for the end of the current event-loop turn: one batch per peer, then the reports.
+  private turnEnd: NodeJS.Immediate | undefined;
+  private readonly dirty = new Set<PeerLink>();
+  private readonly unreachable = new Set<bigint>();
+  private readonly failedSnapshots = new Set<bigint>();
+  private closed = false;
+
+  constructor(opts: PeerTransportOptions) {
+    this.opts = opts;
+    this.memberId = opts.memberId;
+    this.logger = opts.logger.child({ component: 'peer-transport' });
+    const isKnownPeer = opts.isKnownPeer ?? ((id: bigint) => this.links.has(id));
+    this.inbound = new Inbound({
+      local: {
+        memberId: opts.memberId,
+        clusterId: opts.clusterId,
+        isKnownPeer: (id) => id !== opts.memberId && isKnownPeer(id),
+        isRemoved: (id) => this.removed.has(id),
+      },
+      logger: this.logger,
+      stats: this.counters,
+      linkAllows: (from) => this.linkFilter(from, this.memberId),
+      deliver: (m) => this.opts.onMessage(m),
+      onLeaseRenew: opts.onLeaseRenew,
+      memberInfo: opts.memberInfo,
+    });
+  }
+
+  /** Serves the peer protocol on `urls` (http or https; port 0 picks a free port). */
+  async listen(urls: string[], tls?: PeerTls): Promise<PeerAddress[]> {
+    if (this.closed) throw new Error('peer transport is closed');
+    if (this.server !== undefined) throw new Error('peer transport is already listening');
+    const server = new grpc.Server(SERVER_OPTIONS);
+    server.addService(PeerService, this.inbound.service());
+    this.server = server;
+    const addresses: PeerAddress[] = [];
+    for (const url of urls) {
+      const ep = parsePeerUrl(url);
+      const creds = serverCredentials(ep, tls);
+      const port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(grpcTarget(ep), creds, (err, bound) => (err ? reject(err) : resolve(bound)));
+      });
+      const bound = { ...ep, port };
+      addresses.push({ url: formatPeerUrl(bound), port });
+      this.logger.info({ url: formatPeerUrl(bound) }, 'serving peer traffic');
+    }
+    return addresses;
+  }
+
+  addPeer(id: bigint, urls: string[]): void {
+    if (this.closed || id === this.memberId || this.links.has(id)) return;
+    this.removed.delete(id);
+    this.links.set(id, new PeerLink({
+      localId: this.memberId,
+      clusterId: this.opts.clusterId,
+      peerId: id,
+      urls,
+      tls: this.opts.tls,
+      logger: this.logger,
+      stats: this.counters,
+      onStreamLost: () => this.markUnreachable(id),
+      onSnapshotDone: (ok) => this.opts.onSnapshotStatus(id, ok),
+    }));
+  }
+
+  updatePeer(id: bigint, urls: string[]): void {
+    this.links.get(id)?.updateUrls(urls);
+  }
+
+  /** Forgets `id` and refuses its calls from now on. */
+  removePeer(id: bigint): void {
+    const link = this.links.get(id);
+    if (link === undefined) return;
+    link.close();
+    this.links.delete(id);
+    this.dirty.delete(link);
+    this.removed.add(id);
+    this.inbound.disconnect(id, `member ${formatId(id)} was removed from the cluster`);
+  }
+
+  setLinkFilter(filter: LinkFilter): void {
+    this.linkFilter = filter;
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  send(messages: Message[]): void {
+    if (this.closed) return;
+    for (const m of messages) {
+      const link = this.links.get(m.to);
+      if (link === undefined || !this.linkFilter(this.memberId, m.to)) {
+        this.counters.droppedMessages++;
+        if (m.type === MessageType.Snap) this.failSnapshot(m.to);
+        continue;
+      }
+      if (m.type === MessageType.Snap) {
+        link.sendSnapshot(m);
+      } else if (link.enqueue(m)) {
+        this.dirty.add(link);
+        this.scheduleTurnEnd();
+      } else {
+        this.markUnreachable(m.to);
+      }
+    }
+  }
+
+  /** Stops serving and sending; resolves once the listeners and peer connections are closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.turnEnd !== undefined) clearImmediate(this.turnEnd);
+    this.turnEnd = undefined;
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    this.inbound.close();
+    const server = this.server;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.tryShutdown(() => resolve());
+      server.forceShutdown();
+    });
+  }
+
+  private markUnreachable(id: bigint): void {
+    this.unreachable.add(id);
+    this.scheduleTurnEnd();
+  }
+
+  private failSnapshot(id: bigint): void {
+    this.failedSnapshots.add(id);
+    this.scheduleTurnEnd();
+  }
+
+  private scheduleTurnEnd(): void {
+    if (this.turnEnd !== undefined || this.closed) return;
+    this.turnEnd = setImmediate(() => this.endTurn());
+  }
+
+  // Reports are deferred to here too, so Raft never hears of them while it is inside a Ready.
+  private endTurn(): void {
+    this.turnEnd = undefined;
+    for (const link of this.dirty) link.flush();
+    this.dirty.clear();
+    const unreachable = [...this.unreachable];
+    this.unreachable.clear();
+    const failedSnapshots = [...this.failedSnapshots];
+    this.failedSnapshots.clear();
+    for (const id of unreachable) this.opts.onUnreachable(id);
+    for (const id of failedSnapshots) this.opts.onSnapshotStatus(id, false);
+  }
+}
