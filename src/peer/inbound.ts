@@ -15,6 +15,7 @@ export interface InboundStats {
 export interface MemberInfo {
   name: string;
   clientUrls: string[];
+  membership?: Buffer;
 }
 
 export interface InboundOptions {
@@ -77,7 +78,13 @@ export class Inbound {
       memberInfo: (_call, callback) => {
         const info = this.opts.memberInfo?.() ?? { name: '', clientUrls: [] };
         const { memberId, clusterId } = this.opts.local;
-        callback(null, { memberId, clusterId, name: info.name, clientUrls: info.clientUrls });
+        callback(null, {
+          memberId,
+          clusterId,
+          name: info.name,
+          clientUrls: info.clientUrls,
+          membership: info.membership ?? Buffer.alloc(0),
+        });
       },
     };
   }

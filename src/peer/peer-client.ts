@@ -23,6 +23,7 @@ export interface RemoteMemberInfo {
   clusterId: bigint;
   name: string;
   clientUrls: string[];
+  membership: Buffer;
 }
 
 export class PeerClient {

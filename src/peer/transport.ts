@@ -27,6 +27,11 @@ export interface PeerTransportOptions {
   /** Messages to `id` were lost; called at most once per peer per event-loop turn. */
   onUnreachable: (id: bigint) => void;
   onSnapshotStatus: (id: bigint, ok: boolean) => void;
+  /**
+   * The application's state to ship with a MsgSnap, read when the snapshot is actually sent (Raft's own snapshots
+   * carry no data, as etcd sends its current backend rather than a copy kept for the purpose).
+   */
+  snapshotData?: (m: Message) => Promise<Uint8Array>;
   /** Who may call us; defaults to the members added with addPeer. */
   isKnownPeer?: (id: bigint) => boolean;
   /** Certificates for dialling https peer URLs. */
@@ -168,7 +173,7 @@ export class PeerTransport implements RaftTransport {
         continue;
       }
       if (m.type === MessageType.Snap) {
-        link.sendSnapshot(m);
+        this.sendSnapshot(link, m);
       } else if (link.enqueue(m)) {
         this.dirty.add(link);
         this.scheduleTurnEnd();
@@ -198,6 +203,21 @@ export class PeerTransport implements RaftTransport {
   private markUnreachable(id: bigint): void {
     this.unreachable.add(id);
     this.scheduleTurnEnd();
+  }
+
+  private sendSnapshot(link: PeerLink, m: Message): void {
+    const source = this.opts.snapshotData;
+    if (!source || !m.snapshot) {
+      link.sendSnapshot(m);
+      return;
+    }
+    source(m).then(
+      (data) => link.sendSnapshot({ ...m, snapshot: { metadata: m.snapshot!.metadata, data } }),
+      (err) => {
+        this.opts.logger.warn({ err, to: m.to.toString(16) }, 'could not read the snapshot to send');
+        this.failSnapshot(m.to);
+      },
+    );
   }
 
   private failSnapshot(id: bigint): void {

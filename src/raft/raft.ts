@@ -858,6 +858,10 @@ export class Raft {
   // ---- membership ----
 
   /** Puts a committed ConfChange into effect; the caller invokes it when applying the entry. */
+  confState(): ConfState {
+    return this.prs.confState();
+  }
+
   applyConfChange(cc: ConfChange): ConfState {
     const next = this.log.lastIndex() + 1;
     const isNew = !this.prs.has(cc.nodeId);

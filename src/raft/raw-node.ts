@@ -121,6 +121,11 @@ export class RawNode {
     this.raft.step(m);
   }
 
+  /** The configuration in force: what a snapshot taken now must record. */
+  confState(): ConfState {
+    return this.raft.confState();
+  }
+
   applyConfChange(cc: ConfChange): ConfState {
     return this.raft.applyConfChange(cc);
   }

@@ -1,0 +1,1 @@
+export { RaftLogStore, StorageCorruptedError, type LoadedLog } from './raft-log-store';
