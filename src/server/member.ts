@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TetcdConfig } from '../config/types';
 import { DEFAULT_QUOTA_BACKEND_BYTES } from '../config/types';
@@ -110,6 +111,20 @@ async function fetchMembership(cfg: TetcdConfig): Promise<Membership> {
     }
   }
   throw new Error(`could not get the cluster's members from any peer (${errors.join('; ')})`);
+}
+
+/**
+ * Test-only (TETCD_TEST_FAULTS=1): POST /debug/tetcd/isolate {"peers":["<hex id>",...]} drops all Raft traffic
+ * between this member and those peers, both ways; an empty list heals. Cluster tests use it to cut partitions.
+ */
+function registerFaultInjection(http: FastifyInstance, transport: PeerTransport, logger: Logger): void {
+  http.post('/debug/tetcd/isolate', async (request) => {
+    const body = (request.body ?? {}) as { peers?: string[] };
+    const cut = new Set((body.peers ?? []).map((h) => BigInt('0x' + h)));
+    transport.setLinkFilter((from, to) => !cut.has(from) && !cut.has(to));
+    logger.warn({ isolatedFrom: body.peers ?? [] }, 'fault injection: peer links changed');
+    return { isolatedFrom: body.peers ?? [] };
+  });
 }
 
 export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<RunningMember> {
@@ -397,6 +412,8 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     await mvcc.close();
     await log.close();
   }
+
+  if (process.env.TETCD_TEST_FAULTS === '1') registerFaultInjection(http, transport, logger);
 
   let listeners: ClientListeners;
   try {
