@@ -98,7 +98,11 @@ function withoutValue(kv: KeyValue): KeyValue {
 // commit() writes the queue as one LevelDB batch together with the Raft index
 // that produced it. Current reads never touch disk; historical reads load the
 // needed records, from the not-yet-written queue first.
+const DB_SIZE_REFRESH_MS = 250;
+
 export class MvccStore {
+  private dbSizeCached = 0;
+  private dbSizeMeasuredAt = -Infinity;
   private readonly index = new KeyIndex();
   private currentRev = INITIAL_REVISION;
   private compactRev = NEVER_COMPACTED;
@@ -347,13 +351,22 @@ export class MvccStore {
   }
 
   // Bytes the database files occupy on disk.
+  /**
+   * Size of the store's files. Writes check it against the quota, so it is measured at most every
+   * DB_SIZE_REFRESH_MS rather than on each call.
+   */
   dbSize(): number {
-    let total = 0;
-    for (const name of fs.readdirSync(this.dir)) {
-      const stat = fs.statSync(`${this.dir}/${name}`, { throwIfNoEntry: false });
-      if (stat?.isFile()) total += stat.size;
+    const now = Date.now();
+    if (now - this.dbSizeMeasuredAt >= DB_SIZE_REFRESH_MS) {
+      let total = 0;
+      for (const name of fs.readdirSync(this.dir)) {
+        const stat = fs.statSync(`${this.dir}/${name}`, { throwIfNoEntry: false });
+        if (stat?.isFile()) total += stat.size;
+      }
+      this.dbSizeCached = total;
+      this.dbSizeMeasuredAt = now;
     }
-    return total;
+    return this.dbSizeCached;
   }
 
   // Uncompressed size of the records still reachable (what a defragmented

@@ -102,7 +102,7 @@ export class EtcdServer implements ServiceApi {
       clusterId: this.p.membership.clusterId,
       memberId: this.memberId,
       revision: BigInt(revision),
-      raftTerm: BigInt(this.p.raft.raw.status().hardState.term),
+      raftTerm: BigInt(this.p.raft.term),
     };
   }
 
@@ -111,11 +111,11 @@ export class EtcdServer implements ServiceApi {
   }
 
   raftIndex(): number {
-    return this.p.raft.raw.status().hardState.commit;
+    return this.p.raft.commitIndex;
   }
 
   raftTerm(): number {
-    return this.p.raft.raw.status().hardState.term;
+    return this.p.raft.term;
   }
 
   appliedIndex(): number {
@@ -250,15 +250,14 @@ export class EtcdServer implements ServiceApi {
   // ---- Maintenance ----
 
   async status(): Promise<StatusResponse> {
-    const st = this.p.raft.raw.status();
     return {
       header: this.header(),
       version: ETCD_VERSION,
       dbSize: BigInt(this.p.mvcc.dbSize()),
       dbSizeInUse: BigInt(this.p.mvcc.dbSizeInUse()),
       leader: this.leader(),
-      raftIndex: BigInt(st.hardState.commit),
-      raftTerm: BigInt(st.hardState.term),
+      raftIndex: BigInt(this.p.raft.commitIndex),
+      raftTerm: BigInt(this.p.raft.term),
       raftAppliedIndex: BigInt(this.p.raft.applied),
       errors: this.p.alarms.list().map((a) => `memberID:${a.memberID} alarm:${AlarmType[a.alarm]} `),
       isLearner: this.p.membership.get(this.memberId)?.isLearner ?? false,

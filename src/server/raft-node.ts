@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import { RawNode, MemoryStorage } from '../raft';
 import type { Entry, Message, ReadState, Snapshot, SoftState } from '../raft/types';
-import { NONE, StateType } from '../raft/types';
+import { NONE, StateType, type HardState } from '../raft/types';
+import { ProposalDroppedError } from '../raft/errors';
 import type { RaftLogStore } from '../storage';
 
 export interface RaftTransport {
@@ -47,6 +48,7 @@ export class RaftNode {
   private loopDone: Promise<void> = Promise.resolve();
   private appliedIndex: number;
   private lead: bigint = NONE;
+  private hardState: HardState;
   private state: StateType = StateType.Follower;
 
   constructor(opts: RaftNodeOptions) {
@@ -57,7 +59,18 @@ export class RaftNode {
     this.app = opts.app;
     this.logger = opts.logger;
     this.tickMs = opts.tickMs;
-    this.appliedIndex = this.raw.status().applied;
+    const st = this.raw.status();
+    this.appliedIndex = st.applied;
+    this.hardState = st.hardState;
+  }
+
+  /** The current term as last persisted (cheap: RawNode.status() builds progress maps on the leader). */
+  get term(): number {
+    return this.hardState.term;
+  }
+
+  get commitIndex(): number {
+    return this.hardState.commit;
   }
 
   get leader(): bigint {
@@ -104,7 +117,12 @@ export class RaftNode {
   }
 
   step(message: Message): void {
-    this.raw.step(message);
+    try {
+      this.raw.step(message);
+    } catch (err) {
+      // A proposal forwarded to a leader that is transferring leadership is refused; the proposer times out.
+      if (!(err instanceof ProposalDroppedError)) throw err;
+    }
     this.wake();
   }
 
@@ -123,6 +141,7 @@ export class RaftNode {
       if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
         await this.log.save(rd.hardState, rd.entries, rd.snapshot);
       }
+      if (rd.hardState) this.hardState = rd.hardState;
       if (rd.snapshot) this.memory.applySnapshot(rd.snapshot);
       if (rd.hardState) this.memory.setHardState(rd.hardState);
       if (rd.entries.length > 0) this.memory.append(rd.entries);

@@ -32,7 +32,10 @@ import {
 export const ELECTION_NOT_LEADER = 'election: not leader';
 export const ELECTION_NO_LEADER = 'election: no leader';
 export const MISSING_LEADER_KEY = '"leader" field must be provided';
-/** Returned when a candidate's key disappears (its lease expired) before it was elected; etcd has no text for it. */
+/**
+ * Returned when a candidate's key disappears (its lease expired) before it was elected. etcd (3.4 and later) would
+ * still report such a candidate elected once the leader left; the text is ours, shaped like the mutex's.
+ */
 export const ELECTION_SESSION_EXPIRED = 'election: session is expired';
 
 export class V3Election {

@@ -14,7 +14,10 @@ import {
   type RecipeApi,
 } from './prefix-queue';
 
-/** Returned when the lock's key disappears (its lease expired) before the lock was granted; later etcd's text. */
+/**
+ * Returned when the waiter's key disappears (its lease expired) before its turn. etcd 3.4 would still grant such a
+ * lock once the holder left, to a key nobody holds; etcd 3.5 refuses it with this text, and so do we.
+ */
 export const LOCK_SESSION_EXPIRED = 'mutex: session is expired';
 
 export class V3Lock {
