@@ -1,5 +1,6 @@
 // Test helpers that start real tetcd members (as child processes, the way users run them) and run real etcdctl.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -224,4 +225,196 @@ export function startEtcdctl(endpoints: string, args: string[]): RunningCommand 
       await exited;
     },
   };
+}
+
+/** etcd's ID for a member bootstrapped from --initial-cluster: the first 8 bytes of sha1(sorted peer URLs + token). */
+export function bootstrapMemberId(peerUrls: string[], token: string): string {
+  const h = createHash('sha1');
+  for (const url of [...peerUrls].sort()) h.update(url);
+  h.update(token);
+  return h.digest().readBigUInt64BE(0).toString(16);
+}
+
+/** One member of a cluster started by spawnCluster; it can be stopped and started again on its data dir. */
+export interface ClusterMember {
+  name: string;
+  /** The member ID in etcd's hex form. */
+  id: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  /** The flags it runs with (restarts reuse them). */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** The running process, if any. */
+  current?: SpawnedMember;
+  running(): boolean;
+  /** Output of every run of this member, oldest first. */
+  output(): string;
+  /** Starts it again (on the same data dir and flags, plus `extraArgs`); does not wait for health. */
+  start(extraArgs?: string[]): Promise<void>;
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+  waitHealthy(timeoutMs?: number): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Member names; defaults to m1..mN. */
+  names?: string[];
+  token?: string;
+  /** Flags every member gets after the generated ones. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  heartbeatMs?: number;
+  electionMs?: number;
+  /** Run real etcd 3.4 instead of tetcd, to compare behaviours. */
+  server?: 'tetcd' | 'etcd';
+}
+
+export interface TetcdCluster {
+  members: ClusterMember[];
+  token: string;
+  /** The --initial-cluster value the members were started with. */
+  initialCluster: string;
+  /** Every member's client URL, comma separated (for etcdctl --endpoints). */
+  endpoints(): string;
+  byId(hexId: string): ClusterMember;
+  /** Waits until every running member answers /health with 200. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Stops (SIGKILL) every member and removes the data dirs. */
+  destroy(): Promise<void>;
+}
+
+/** Options for clusterMember: the flags are exactly those given (no generated ones). */
+interface MemberSpec {
+  name: string;
+  id: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Which server runs the member: tetcd (default) or real etcd 3.4, for comparisons. */
+  server?: 'tetcd' | 'etcd';
+}
+
+/** Wraps a member's flags into a restartable handle. */
+export function clusterMember(spec: MemberSpec): ClusterMember {
+  const runs: SpawnedMember[] = [];
+  const member: ClusterMember = {
+    ...spec,
+    running: () => member.current !== undefined && member.current.proc.exitCode === null && member.current.proc.signalCode === null,
+    output: () => runs.map((r) => r.output()).join('\n----- restart -----\n'),
+    start: async (extraArgs = []) => {
+      if (member.running()) throw new Error(`member ${spec.name} is already running`);
+      const spawnServer = spec.server === 'etcd' ? spawnEtcd : spawnTetcd;
+      member.current = await spawnServer({
+        name: spec.name,
+        dataDir: spec.dataDir,
+        clientPort: Number(new URL(spec.clientUrl).port),
+        peerPort: Number(new URL(spec.peerUrl).port),
+        rawArgs: [...spec.args, ...extraArgs],
+        env: spec.env,
+      });
+      runs.push(member.current);
+    },
+    stop: async () => (member.current ? member.current.stop() : null),
+    kill9: async () => {
+      if (member.current) await member.current.kill9();
+    },
+    waitHealthy: (timeoutMs = 15000) =>
+      waitHealthy(spec.clientUrl, timeoutMs, () => !member.running(), () => member.output()),
+  };
+  return member;
+}
+
+/**
+ * Starts an n-member tetcd cluster on loopback (free ports, one temp data dir each, its own cluster token, fast
+ * heartbeat/election, TETCD_TEST_FAULTS=1 so isolate() works) and waits until every member reports healthy.
+ */
+export async function spawnCluster(n: number, opts: ClusterOptions = {}): Promise<TetcdCluster> {
+  const names = opts.names ?? Array.from({ length: n }, (_, i) => `m${i + 1}`);
+  const token = opts.token ?? `tetcd-test-${process.pid}-${Date.now()}`;
+  const ports: Array<{ client: number; peer: number }> = [];
+  const taken = new Set<number>();
+  const pick = async (): Promise<number> => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) {
+        taken.add(p);
+        return p;
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) ports.push({ client: await pick(), peer: await pick() });
+  const peerUrls = ports.map((p) => `http://127.0.0.1:${p.peer}`);
+  const initialCluster = names.map((name, i) => `${name}=${peerUrls[i]}`).join(',');
+  const members = names.map((name, i) => {
+    const clientUrl = `http://127.0.0.1:${ports[i].client}`;
+    const dataDir = tempDir(`tetcd-cluster-${name}-`);
+    return clusterMember({
+      name,
+      id: bootstrapMemberId([peerUrls[i]], token),
+      clientUrl,
+      peerUrl: peerUrls[i],
+      dataDir,
+      server: opts.server,
+      env: { TETCD_TEST_FAULTS: '1', ...opts.env },
+      args: [
+        '--name', name,
+        '--data-dir', dataDir,
+        '--listen-client-urls', clientUrl,
+        '--advertise-client-urls', clientUrl,
+        '--listen-peer-urls', peerUrls[i],
+        '--initial-advertise-peer-urls', peerUrls[i],
+        '--initial-cluster', initialCluster,
+        '--initial-cluster-token', token,
+        '--initial-cluster-state', 'new',
+        '--heartbeat-interval', String(opts.heartbeatMs ?? 50),
+        '--election-timeout', String(opts.electionMs ?? 500),
+        ...(opts.args ?? []),
+      ],
+    });
+  });
+  const cluster = clusterOf(members, token, initialCluster);
+  try {
+    for (const m of members) await m.start();
+    await cluster.waitHealthy(30000);
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
+  return cluster;
+}
+
+/** Groups members already described by clusterMember into a TetcdCluster. */
+export function clusterOf(members: ClusterMember[], token: string, initialCluster: string): TetcdCluster {
+  return {
+    members,
+    token,
+    initialCluster,
+    endpoints: () => members.map((m) => m.clientUrl).join(','),
+    byId: (hexId) => {
+      const m = members.find((x) => x.id === hexId);
+      if (!m) throw new Error(`no member with ID ${hexId}`);
+      return m;
+    },
+    waitHealthy: async (timeoutMs = 15000) => {
+      await Promise.all(members.filter((m) => m.running()).map((m) => m.waitHealthy(timeoutMs)));
+    },
+    destroy: async () => {
+      await Promise.all(members.map((m) => m.kill9()));
+      for (const m of members) fs.rmSync(m.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Cuts (or, with an empty list, heals) Raft traffic between `member` and the given peers, both ways. */
+export async function isolate(member: Pick<ClusterMember, 'clientUrl'>, peersHexIds: string[]): Promise<void> {
+  const res = await fetch(`${member.clientUrl}/debug/tetcd/isolate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ peers: peersHexIds }),
+  });
+  if (res.status !== 200) throw new Error(`isolate on ${member.clientUrl} answered ${res.status}: ${await res.text()}`);
 }
