@@ -179,7 +179,13 @@ export class MvccStore {
     const previous = this.flushing;
     const run = (async () => {
       await previous;
-      await this.db.batch(ops);
+      // A chained batch is the same atomic write as db.batch(ops) at a fraction of the CPU per operation.
+      const batch = this.db.batch();
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+      await batch.write();
       this.forgetFlushed(ops);
     })();
     this.flushing = run.catch(() => undefined);

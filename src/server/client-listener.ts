@@ -115,6 +115,9 @@ export async function listenClientUrls(
 
   const onSocket = (socket: net.Socket) => {
     sockets.add(socket);
+    // Requests and responses are small and latency-bound: never let Nagle hold them back (HTTP/2 sessions made on
+    // our wrapped streams cannot set this themselves).
+    socket.setNoDelay(true);
     socket.once('close', () => sockets.delete(socket));
     // Until a protocol owns the socket, nobody else would handle its errors.
     socket.on('error', () => socket.destroy());
