@@ -5,6 +5,34 @@ import type { Logger } from 'pino';
 import type {
   AlarmRequest,
   AlarmResponse,
+  AuthDisableResponse,
+  AuthEnableResponse,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthRoleAddRequest,
+  AuthRoleAddResponse,
+  AuthRoleDeleteRequest,
+  AuthRoleDeleteResponse,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleGrantPermissionResponse,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthRoleRevokePermissionResponse,
+  AuthUserAddRequest,
+  AuthUserAddResponse,
+  AuthUserChangePasswordRequest,
+  AuthUserChangePasswordResponse,
+  AuthUserDeleteRequest,
+  AuthUserDeleteResponse,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserGrantRoleResponse,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+  AuthUserRevokeRoleResponse,
   CompactionRequest,
   CompactionResponse,
   DeleteRangeRequest,
@@ -45,8 +73,12 @@ import { WatchStream } from '../mvcc/watch-stream';
 import { applyRange, applyTxn, hasWrites } from '../mvcc/kv-ops';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from '../mvcc/validate';
 import { ETCD_VERSION } from '../config/help';
-import type { ServiceApi, WatchStreamApi } from './api';
+import type { AuthApi, Caller, ServiceApi, WatchStreamApi } from './api';
+import type { AuthStore } from '../auth/auth-store';
+import { txnPermitted } from '../auth/apply-auth';
+import { AuthService, requestHeader } from './auth-api';
 import { EtcdError } from './errors';
+import { encodeWithRaw, rawOf } from './raw-requests';
 import type { Membership } from './membership';
 import type { ClusterManager } from './cluster-manager';
 import type { PeerClient } from '../peer';
@@ -56,6 +88,21 @@ import type { RaftNode } from './raft-node';
 import type { Alarms } from './alarms';
 
 export const CLUSTER_VERSION = '3.4.0';
+
+/** InternalRequest's field numbers of the requests proposed from their original bytes (proto/tetcdpb/internal.proto). */
+const FIELD_PUT = 11;
+const FIELD_DELETE_RANGE = 12;
+const FIELD_TXN = 13;
+
+interface RawField {
+  field: number;
+  bytes: Buffer;
+}
+
+function withRaw(field: number, req: object): RawField | undefined {
+  const bytes = rawOf(req);
+  return bytes && { field, bytes };
+}
 
 export interface EtcdServerParts {
   name: string;
@@ -67,6 +114,8 @@ export interface EtcdServerParts {
   watchable: WatchableStore;
   lessor: Lessor;
   alarms: Alarms;
+  authStore: AuthStore;
+  bcryptCost: number;
   proposals: ProposalRegistry<InternalRequest>;
   reads: LinearizableReads;
   logger: Logger;
@@ -80,14 +129,23 @@ export interface EtcdServerParts {
   leaderPeer: (leaderId: bigint) => PeerClient | undefined;
 }
 
-export class EtcdServer implements ServiceApi {
+export class EtcdServer implements ServiceApi, AuthApi {
   readonly name: string;
   readonly memberId: bigint;
   private readonly p: EtcdServerParts;
   private readonly leaseIds: LeaseIdGenerator;
+  private readonly auth: AuthService;
 
   constructor(parts: EtcdServerParts) {
     this.p = parts;
+    this.auth = new AuthService({
+      store: parts.authStore,
+      bcryptCost: parts.bcryptCost,
+      propose: (fields) => this.propose(fields),
+      readBarrier: () => parts.reads.wait(),
+      appliedIndex: () => parts.raft.applied,
+      header: () => this.header(),
+    });
     this.leaseIds = new LeaseIdGenerator(parts.memberId, Date.now());
     this.name = parts.name;
     this.memberId = parts.memberId;
@@ -131,38 +189,48 @@ export class EtcdServer implements ServiceApi {
 
   // ---- KV ----
 
-  async range(req: RangeRequest): Promise<RangeResponse> {
+  async range(req: RangeRequest, caller?: Caller): Promise<RangeResponse> {
     checkRangeRequest(req);
     if (!req.serializable) await this.p.reads.wait();
-    const res = await applyRange(this.p.mvcc, req);
+    const check = (who: Caller): void => this.p.authStore.isRangePermitted(who, req.key, req.rangeEnd);
+    const res = await this.auth.serialized(caller, check, async () => applyRange(this.p.mvcc, req));
     res.header = this.header(Number(res.header!.revision));
     return res;
   }
 
-  async put(req: PutRequest): Promise<PutResponse> {
+  // Writes are checked where they are applied, against the auth state of that moment, as etcd does.
+
+  async put(req: PutRequest, caller?: Caller): Promise<PutResponse> {
     checkPutRequest(req);
-    return this.proposeWrite({ put: req });
+    return this.proposeWrite({ put: req, header: requestHeader(caller) });
   }
 
-  async deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  async deleteRange(req: DeleteRangeRequest, caller?: Caller): Promise<DeleteRangeResponse> {
     checkDeleteRequest(req);
-    return this.proposeWrite({ deleteRange: req });
+    return this.proposeWrite({ deleteRange: req, header: requestHeader(caller) });
   }
 
-  async txn(req: TxnRequest): Promise<TxnResponse> {
+  async txn(req: TxnRequest, caller?: Caller): Promise<TxnResponse> {
     checkTxnRequest(req, this.p.maxTxnOps);
     if (!hasWrites(req)) {
       await this.p.reads.wait();
       // A read-only txn never writes, so applying it locally after the read barrier is linearizable.
-      const res = await applyTxn(this.p.mvcc, req, (id) => this.p.lessor.has(id));
+      const check = (who: Caller): void => txnPermitted(this.p.authStore, who, req);
+      const res = await this.auth.serialized(caller, check, async () =>
+        applyTxn(this.p.mvcc, req, (id) => this.p.lessor.has(id)),
+      );
       res.header = this.header(Number(res.header!.revision));
       return res;
     }
-    return this.proposeWrite({ txn: req });
+    return this.proposeWrite({ txn: req, header: requestHeader(caller) });
   }
 
-  async compact(req: CompactionRequest): Promise<CompactionResponse> {
-    const result = await this.propose<{ res: CompactionResponse; done: Promise<void> }>({ compaction: req });
+  async compact(req: CompactionRequest, caller?: Caller): Promise<CompactionResponse> {
+    // etcd 3.4 lets any authenticated user compact; the header is recorded all the same.
+    const result = await this.propose<{ res: CompactionResponse; done: Promise<void> }>({
+      compaction: req,
+      header: requestHeader(caller),
+    });
     if (req.physical) await result.done;
     return result.res;
   }
@@ -174,8 +242,8 @@ export class EtcdServer implements ServiceApi {
     return this.proposeWrite({ leaseGrant: { ID: id, TTL: req.TTL } });
   }
 
-  async leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponse> {
-    return this.propose({ leaseRevoke: req });
+  async leaseRevoke(req: LeaseRevokeRequest, caller?: Caller): Promise<LeaseRevokeResponse> {
+    return this.propose({ leaseRevoke: req, header: requestHeader(caller) });
   }
 
   async leaseRenew(id: bigint): Promise<bigint> {
@@ -216,13 +284,24 @@ export class EtcdServer implements ServiceApi {
   // ---- Watch ----
 
   openWatchStream(send: (resp: WatchResponse) => void | Promise<void>): WatchStreamApi {
+    // The stream checks a create synchronously, so the caller of the create in progress is kept at hand.
+    let creator: Caller | Error | undefined;
     const stream = new WatchStream({
       store: this.p.watchable,
       send,
+      authorize: (req) => this.auth.checkWatch(creator, req),
       header: (rev) => this.header(rev),
       maxResponseBytes: this.p.maxRequestBytes + 512 * 1024,
     });
-    return stream;
+    return {
+      create: (req, caller) => {
+        creator = caller;
+        stream.create(req);
+      },
+      cancel: (id) => stream.cancel(id),
+      requestProgress: () => stream.requestProgress(),
+      close: () => stream.close(),
+    };
   }
 
   // ---- Cluster ----
@@ -231,19 +310,23 @@ export class EtcdServer implements ServiceApi {
     return { header: this.header(), members: this.p.membership.toProto() };
   }
 
-  memberAdd(req: MemberAddRequest): Promise<MemberAddResponse> {
+  async memberAdd(req: MemberAddRequest, caller?: Caller): Promise<MemberAddResponse> {
+    this.auth.checkAdmin(caller);
     return this.p.cluster.memberAdd(req);
   }
 
-  memberRemove(id: bigint): Promise<MemberRemoveResponse> {
+  async memberRemove(id: bigint, caller?: Caller): Promise<MemberRemoveResponse> {
+    this.auth.checkAdmin(caller);
     return this.p.cluster.memberRemove(id);
   }
 
-  memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponse> {
+  async memberUpdate(req: MemberUpdateRequest, caller?: Caller): Promise<MemberUpdateResponse> {
+    this.auth.checkAdmin(caller);
     return this.p.cluster.memberUpdate(req);
   }
 
-  memberPromote(id: bigint): Promise<MemberPromoteResponse> {
+  async memberPromote(id: bigint, caller?: Caller): Promise<MemberPromoteResponse> {
+    this.auth.checkAdmin(caller);
     return this.p.cluster.memberPromote(id);
   }
 
@@ -271,21 +354,25 @@ export class EtcdServer implements ServiceApi {
     return this.propose({ alarm: req });
   }
 
-  async hash(): Promise<HashResponse> {
+  async hash(caller?: Caller): Promise<HashResponse> {
+    this.auth.checkMaintenance(caller);
     return { header: this.header(), hash: await this.p.mvcc.hash() };
   }
 
-  async hashKV(revision: bigint): Promise<HashKVResponse> {
+  async hashKV(revision: bigint, caller?: Caller): Promise<HashKVResponse> {
+    this.auth.checkMaintenance(caller);
     const rev = revision === 0n ? this.p.mvcc.currentRevision : Number(revision);
     const h = await this.p.mvcc.hashKV(rev);
     return { header: this.header(rev), hash: h.hash, compactRevision: BigInt(h.compactRevision) };
   }
 
-  async defragment(): Promise<void> {
+  async defragment(caller?: Caller): Promise<void> {
+    this.auth.checkMaintenance(caller);
     await this.p.mvcc.defragment();
   }
 
-  async snapshot(): Promise<{ size: number; chunks: Iterable<Buffer> }> {
+  async snapshot(caller?: Caller): Promise<{ size: number; chunks: Iterable<Buffer> }> {
+    this.auth.checkMaintenance(caller);
     // The stream holds what is on disk, so everything applied so far is written first; its size is only known
     // once it has been read, and clients want remaining_bytes from the first chunk on.
     await this.p.flushStore();
@@ -308,16 +395,94 @@ export class EtcdServer implements ServiceApi {
     throw new EtcdError('timeoutDueToLeaderFail');
   }
 
+  // ---- Auth (auth-api.ts) ----
+
+  callerFromToken(token: string): Promise<Caller> {
+    return this.auth.callerFromToken(token);
+  }
+
+  callerFromCommonName(cn: string): Caller {
+    return this.auth.callerFromCommonName(cn);
+  }
+
+  authenticateBasic(user: string, password: string): Promise<Caller> {
+    return this.auth.authenticateBasic(user, password);
+  }
+
+  authenticate(req: AuthenticateRequest): Promise<AuthenticateResponse> {
+    return this.auth.authenticate(req);
+  }
+
+  authEnable(caller?: Caller): Promise<AuthEnableResponse> {
+    return this.auth.authEnable(caller);
+  }
+
+  authDisable(caller?: Caller): Promise<AuthDisableResponse> {
+    return this.auth.authDisable(caller);
+  }
+
+  userAdd(req: AuthUserAddRequest, caller?: Caller): Promise<AuthUserAddResponse> {
+    return this.auth.userAdd(req, caller);
+  }
+
+  userGet(req: AuthUserGetRequest, caller?: Caller): Promise<AuthUserGetResponse> {
+    return this.auth.userGet(req, caller);
+  }
+
+  userList(caller?: Caller): Promise<AuthUserListResponse> {
+    return this.auth.userList(caller);
+  }
+
+  userDelete(req: AuthUserDeleteRequest, caller?: Caller): Promise<AuthUserDeleteResponse> {
+    return this.auth.userDelete(req, caller);
+  }
+
+  userChangePassword(req: AuthUserChangePasswordRequest, caller?: Caller): Promise<AuthUserChangePasswordResponse> {
+    return this.auth.userChangePassword(req, caller);
+  }
+
+  userGrantRole(req: AuthUserGrantRoleRequest, caller?: Caller): Promise<AuthUserGrantRoleResponse> {
+    return this.auth.userGrantRole(req, caller);
+  }
+
+  userRevokeRole(req: AuthUserRevokeRoleRequest, caller?: Caller): Promise<AuthUserRevokeRoleResponse> {
+    return this.auth.userRevokeRole(req, caller);
+  }
+
+  roleAdd(req: AuthRoleAddRequest, caller?: Caller): Promise<AuthRoleAddResponse> {
+    return this.auth.roleAdd(req, caller);
+  }
+
+  roleGet(req: AuthRoleGetRequest, caller?: Caller): Promise<AuthRoleGetResponse> {
+    return this.auth.roleGet(req, caller);
+  }
+
+  roleList(caller?: Caller): Promise<AuthRoleListResponse> {
+    return this.auth.roleList(caller);
+  }
+
+  roleDelete(req: AuthRoleDeleteRequest, caller?: Caller): Promise<AuthRoleDeleteResponse> {
+    return this.auth.roleDelete(req, caller);
+  }
+
+  roleGrantPermission(req: AuthRoleGrantPermissionRequest, caller?: Caller): Promise<AuthRoleGrantPermissionResponse> {
+    return this.auth.roleGrantPermission(req, caller);
+  }
+
+  roleRevokePermission(req: AuthRoleRevokePermissionRequest, caller?: Caller): Promise<AuthRoleRevokePermissionResponse> {
+    return this.auth.roleRevokePermission(req, caller);
+  }
+
   // ---- proposing ----
 
   /** A proposal that writes: refused while the space quota is exhausted, as etcd's capped applier does. */
-  private proposeWrite<R>(fields: Partial<InternalRequest>): Promise<R> {
+  private proposeWrite<R>(fields: Partial<InternalRequest>, raw?: RawField): Promise<R> {
     if (this.p.alarms.hasNoSpace()) return Promise.reject(new EtcdError('noSpace'));
     if (this.p.mvcc.dbSize() > this.p.quotaBackendBytes) {
       this.raiseNoSpace();
       return Promise.reject(new EtcdError('noSpace'));
     }
-    return this.propose<R>(fields);
+    return this.propose<R>(fields, raw);
   }
 
   private raiseNoSpace(): void {
@@ -326,11 +491,11 @@ export class EtcdServer implements ServiceApi {
     }).catch((err) => this.p.logger.warn({ err }, 'could not raise the NOSPACE alarm'));
   }
 
-  propose<R>(fields: Partial<InternalRequest>): Promise<R> {
+  propose<R>(fields: Partial<InternalRequest>, raw?: RawField): Promise<R> {
     if (this.leader() === 0n) return Promise.reject(new EtcdError('noLeader'));
     const id = this.p.proposals.nextId();
     const req = { ...fields, id } as InternalRequest;
-    const data = InternalRequest.encode(req).finish();
+    const data = raw ? encodeWithRaw(id, raw.field, raw.bytes) : InternalRequest.encode(req).finish();
     if (data.length > this.p.maxRequestBytes) return Promise.reject(new EtcdError('requestTooLarge'));
     const done = this.p.proposals.wait<R>(id, req);
     try {

@@ -14,8 +14,10 @@ import {
   type WatchResponse,
   type WatchServer,
 } from '../gen/etcdserverpb/rpc';
-import type { ServiceApi } from './api';
+import type { AuthApi, Caller, ServiceApi } from './api';
 import { toServiceError } from './errors';
+import { rememberingRawRequests } from './raw-requests';
+import { callerOf, type CallCredentials } from './grpc-caller';
 import { addLockAndElectionServices } from './grpc-lock-election';
 
 export interface GrpcOptions {
@@ -23,6 +25,8 @@ export interface GrpcOptions {
   keepaliveMinTimeMs: number;
   keepaliveIntervalMs: number;
   keepaliveTimeoutMs: number;
+  /** --client-cert-auth: a verified client certificate's CN names the user when no token is given. */
+  clientCertAuth?: boolean;
 }
 
 /** etcd lets gRPC messages exceed --max-request-bytes by this much, so the too-large check is its own. */
@@ -37,7 +41,20 @@ export function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnar
   };
 }
 
-export function createGrpcServer(api: ServiceApi, opts: GrpcOptions): grpc.Server {
+export function createGrpcServer(api: ServiceApi & AuthApi, opts: GrpcOptions): grpc.Server {
+  const who = (call: CallCredentials): Promise<Caller | undefined> => callerOf(api, call, opts.clientCertAuth ?? false);
+  /** A unary handler that first works out who is calling. */
+  const authed =
+    <Req, Res>(fn: (req: Req, caller: Caller | undefined) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      who(call)
+        .then((caller) => fn(call.request, caller))
+        .then(
+          (res) => callback(null, res),
+          (err) => callback(toServiceError(err)),
+        );
+    };
+
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -47,20 +64,21 @@ export function createGrpcServer(api: ServiceApi, opts: GrpcOptions): grpc.Serve
     'grpc.keepalive_permit_without_calls': 1,
   });
 
-  server.addService(KVService, {
-    range: unary((req) => api.range(req)),
-    put: unary((req) => api.put(req)),
-    deleteRange: unary((req) => api.deleteRange(req)),
-    txn: unary((req) => api.txn(req)),
-    compact: unary((req) => api.compact(req)),
+  // Writes are proposed from the bytes they arrived in (see raw-requests.ts).
+  server.addService(rememberingRawRequests(KVService), {
+    range: authed((req, caller) => api.range(req, caller)),
+    put: authed((req, caller) => api.put(req, caller)),
+    deleteRange: authed((req, caller) => api.deleteRange(req, caller)),
+    txn: authed((req, caller) => api.txn(req, caller)),
+    compact: authed((req, caller) => api.compact(req, caller)),
   });
 
-  const watch: WatchServer = { watch: (call) => serveWatch(api, call) };
+  const watch: WatchServer = { watch: (call) => serveWatch(api, call, who) };
   server.addService(WatchService, watch);
 
   server.addService(LeaseService, {
     leaseGrant: unary((req) => api.leaseGrant(req)),
-    leaseRevoke: unary((req) => api.leaseRevoke(req)),
+    leaseRevoke: authed((req, caller) => api.leaseRevoke(req, caller)),
     leaseKeepAlive: (call: grpc.ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponse>) =>
       serveKeepAlive(api, call),
     leaseTimeToLive: unary((req) => api.leaseTimeToLive(req)),
@@ -68,43 +86,67 @@ export function createGrpcServer(api: ServiceApi, opts: GrpcOptions): grpc.Serve
   });
 
   server.addService(ClusterService, {
-    memberAdd: unary((req) => api.memberAdd(req)),
-    memberRemove: unary((req) => api.memberRemove(req.ID)),
-    memberUpdate: unary((req) => api.memberUpdate(req)),
+    memberAdd: authed((req, caller) => api.memberAdd(req, caller)),
+    memberRemove: authed((req, caller) => api.memberRemove(req.ID, caller)),
+    memberUpdate: authed((req, caller) => api.memberUpdate(req, caller)),
     memberList: unary((req) => api.memberList(req.linearizable)),
-    memberPromote: unary((req) => api.memberPromote(req.ID)),
+    memberPromote: authed((req, caller) => api.memberPromote(req.ID, caller)),
   });
 
   server.addService(MaintenanceService, {
     alarm: unary((req) => api.alarm(req)),
     status: unary(() => api.status()),
-    defragment: unary(async () => {
-      await api.defragment();
+    defragment: authed(async (_req, caller) => {
+      await api.defragment(caller);
       return { header: api.header() };
     }),
-    hash: unary(() => api.hash()),
-    hashKv: unary((req) => api.hashKV(req.revision)),
-    snapshot: (call: grpc.ServerWritableStream<unknown, SnapshotResponse>) => serveSnapshot(api, call),
+    hash: authed((_req, caller) => api.hash(caller)),
+    hashKv: authed((req, caller) => api.hashKV(req.revision, caller)),
+    snapshot: (call: grpc.ServerWritableStream<unknown, SnapshotResponse>) => serveSnapshot(api, call, who),
     moveLeader: unary(async (req) => {
       await api.moveLeader(req.targetID);
       return { header: api.header() };
     }),
   });
 
-  // Until the security issue lands, every Auth call answers UNIMPLEMENTED: grpc-js does that for an empty implementation.
-  server.addService(AuthService, {});
+  server.addService(AuthService, {
+    authEnable: authed((_req, caller) => api.authEnable(caller)),
+    authDisable: authed((_req, caller) => api.authDisable(caller)),
+    authenticate: unary((req) => api.authenticate(req)),
+    userAdd: authed((req, caller) => api.userAdd(req, caller)),
+    userGet: authed((req, caller) => api.userGet(req, caller)),
+    userList: authed((_req, caller) => api.userList(caller)),
+    userDelete: authed((req, caller) => api.userDelete(req, caller)),
+    userChangePassword: authed((req, caller) => api.userChangePassword(req, caller)),
+    userGrantRole: authed((req, caller) => api.userGrantRole(req, caller)),
+    userRevokeRole: authed((req, caller) => api.userRevokeRole(req, caller)),
+    roleAdd: authed((req, caller) => api.roleAdd(req, caller)),
+    roleGet: authed((req, caller) => api.roleGet(req, caller)),
+    roleList: authed((_req, caller) => api.roleList(caller)),
+    roleDelete: authed((req, caller) => api.roleDelete(req, caller)),
+    roleGrantPermission: authed((req, caller) => api.roleGrantPermission(req, caller)),
+    roleRevokePermission: authed((req, caller) => api.roleRevokePermission(req, caller)),
+  });
   addLockAndElectionServices(server, api);
   return server;
 }
 
-function serveWatch(api: ServiceApi, call: grpc.ServerDuplexStream<WatchRequest, WatchResponse>): void {
+function serveWatch(
+  api: ServiceApi,
+  call: grpc.ServerDuplexStream<WatchRequest, WatchResponse>,
+  who: (call: CallCredentials) => Promise<Caller | undefined>,
+): void {
   const stream = api.openWatchStream((resp) => {
     if (!call.destroyed) call.write(resp);
   });
+  // Credentials are looked up again for every create (as etcd does); the chain keeps requests in their order.
+  let pending: Promise<void> = Promise.resolve();
   call.on('data', (req: WatchRequest) => {
-    if (req.createRequest) stream.create(req.createRequest);
-    else if (req.cancelRequest) stream.cancel(req.cancelRequest.watchId);
-    else if (req.progressRequest) stream.requestProgress();
+    pending = pending.then(async () => {
+      if (req.createRequest) stream.create(req.createRequest, await who(call).catch((err: Error) => err));
+      else if (req.cancelRequest) stream.cancel(req.cancelRequest.watchId);
+      else if (req.progressRequest) stream.requestProgress();
+    });
   });
   const finish = (): void => {
     stream.close();
@@ -135,9 +177,13 @@ function serveKeepAlive(
   call.on('end', () => call.end());
 }
 
-function serveSnapshot(api: ServiceApi, call: grpc.ServerWritableStream<unknown, SnapshotResponse>): void {
+function serveSnapshot(
+  api: ServiceApi,
+  call: grpc.ServerWritableStream<unknown, SnapshotResponse>,
+  who: (call: CallCredentials) => Promise<Caller | undefined>,
+): void {
   (async () => {
-    const { size, chunks } = await api.snapshot();
+    const { size, chunks } = await api.snapshot(await who(call));
     // remaining_bytes tells the client how much is left after each chunk, as etcd's stream does.
     let remaining = size;
     for await (const blob of chunks) {
