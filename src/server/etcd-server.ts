@@ -1,6 +1,7 @@
 // One member's core: the service layer (api.ts) on top of Raft, the MVCC store, leases and watches.
 // Writes become Raft proposals and are answered once their entry is applied here; linearizable reads wait
 // for a ReadIndex round; serializable reads are served from local state at once.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type {
   AlarmRequest,
@@ -377,7 +378,13 @@ export class EtcdServer implements ServiceApi, AuthApi {
     // once it has been read, and clients want remaining_bytes from the first chunk on.
     await this.p.flushStore();
     const chunks: Buffer[] = [];
-    for await (const chunk of this.p.mvcc.snapshotStream()) chunks.push(chunk as Buffer);
+    const sha = createHash('sha256');
+    for await (const chunk of this.p.mvcc.snapshotStream()) {
+      chunks.push(chunk as Buffer);
+      sha.update(chunk as Buffer);
+    }
+    // Like etcd, the stream ends with the SHA-256 of everything before it, so a saved file can be checked.
+    chunks.push(sha.digest());
     return { size: chunks.reduce((n, c) => n + c.length, 0), chunks };
   }
 

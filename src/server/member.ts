@@ -14,6 +14,10 @@ import { WatchableStore } from '../mvcc/watchable-store';
 import { PeerClient, PeerTransport } from '../peer';
 import { MemoryStorage, RawNode, StateType, type RaftConfig, type Snapshot } from '../raft';
 import { RaftLogStore } from '../storage';
+import { AuthStore } from '../auth/auth-store';
+import { createTokenProvider } from '../auth/token-options';
+import { registerV2 } from '../../gateway/v2';
+import { registerV3Gateway } from '../../gateway/v3/register';
 import { Alarms } from './alarms';
 import { Applier } from './apply';
 import { listenClientUrls, type ClientListeners } from './client-listener';
@@ -30,6 +34,8 @@ import { ProposalRegistry } from './proposals';
 import { RaftLogCompactor } from './raft-log-compactor';
 import { RaftNode } from './raft-node';
 import { LinearizableReads } from './read-index';
+import { V3Election } from './v3election';
+import { V3Lock } from './v3lock';
 
 const SELF_KEY = Buffer.from('self');
 
@@ -169,6 +175,14 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   const requestTimeoutMs = 5000 + 2 * cfg.electionTimeout;
   const proposals = new ProposalRegistry<InternalRequest>(memberId, requestTimeoutMs);
   const alarms = new Alarms(mvcc);
+  let auth: AuthStore;
+  try {
+    auth = new AuthStore(mvcc, createTokenProvider(cfg.authToken, cfg.authTokenTtl));
+  } catch (err) {
+    await mvcc.close();
+    await log.close();
+    throw err;
+  }
   const lessor = await Lessor.open({
     backend: mvcc,
     now: () => performance.now(),
@@ -254,6 +268,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     mvcc,
     lessor,
     alarms,
+    auth,
     proposals,
     header: (rev) => server.header(rev),
     nextCommit: () => new Promise<void>((resolve) => commitWaiters.push(resolve)),
@@ -272,6 +287,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     await mvcc.commit(mvcc.consistentIndex);
     await lessor.recover();
     alarms.reload();
+    auth.reload();
     watchable.restore();
     applier.skipThrough = mvcc.consistentIndex;
     logger.info({ index: snap.metadata.index, storeIndex: mvcc.consistentIndex }, 'restored the store from a snapshot');
@@ -347,6 +363,8 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     watchable,
     lessor,
     alarms,
+    authStore: auth,
+    bcryptCost: cfg.bcryptCost,
     proposals,
     reads,
     logger,
@@ -387,6 +405,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTime,
     keepaliveIntervalMs: cfg.grpcKeepaliveInterval,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeout,
+    clientCertAuth: cfg.clientCertAuth,
   });
   const http = buildHttpApp({
     health: () => server.health(),
@@ -413,6 +432,8 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     await log.close();
   }
 
+  if (cfg.enableV2) registerV2(http, server);
+  registerV3Gateway(http, server, { lock: new V3Lock(server), election: new V3Election(server) });
   if (process.env.TETCD_TEST_FAULTS === '1') registerFaultInjection(http, transport, logger);
 
   let listeners: ClientListeners;

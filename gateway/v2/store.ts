@@ -1,0 +1,441 @@
+// The v2 store operations (get, set, create, update, compareAndSwap, delete, compareAndDelete) translated
+// into v3 calls. Each write reads the nodes it depends on in one read-only transaction, decides in plain
+// code exactly as etcd's v2 store would (same error codes and causes), then commits in one transaction
+// guarded by "nothing I read has changed", retrying when another writer got there first.
+import type { KeyValue } from '../../src/gen/mvccpb/kv';
+import type { Compare, RequestOp, TxnResponse } from '../../src/gen/etcdserverpb/rpc';
+import type { KvApi, LeaseApi } from '../../src/server/api';
+import { V2Error, V2_CODES } from './errors';
+import {
+  MAX_DEPTH,
+  baseName,
+  depthOf,
+  encodeAction,
+  isHiddenName,
+  isRoot,
+  parentOf,
+  type Keyspace,
+  type NodePath,
+} from './keyspace';
+import { ExpiryLookup } from './expiry';
+import { expiryAt, nodeFromKv, type Expiry, type V2Event, type V2Node } from './node-json';
+import {
+  headerRevision,
+  implicitDirs,
+  inheritedLease,
+  isDirKv,
+  readSnapshot,
+  walk,
+  walkParents,
+  type Snapshot,
+} from './snapshot';
+import { StoreStats, type StatName } from './stats';
+import { deleteOp, modRevisionIs, putOp, rangeIsEmpty, rangeRequest } from './v3-ops';
+
+export interface V2Result {
+  event: V2Event;
+  /** The store index after the operation (X-Etcd-Index). */
+  index: bigint;
+}
+
+export interface WriteOptions {
+  value: string;
+  dir: boolean;
+  /** Seconds; undefined makes the node permanent. */
+  ttl?: bigint;
+  /** Only extend the TTL: keep the value and do not wake watchers. */
+  refresh: boolean;
+}
+
+/** How often a write is retried when concurrent writers keep changing what it read. */
+const MAX_ATTEMPTS = 100;
+
+const EMPTY = Buffer.alloc(0);
+
+export class V2Store {
+  private readonly expiry: ExpiryLookup;
+
+  constructor(
+    private readonly api: KvApi & LeaseApi,
+    private readonly ks: Keyspace,
+    private readonly now: () => number = Date.now,
+    readonly stats: StoreStats = new StoreStats(),
+  ) {
+    this.expiry = new ExpiryLookup(api, now);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------------
+
+  async get(path: NodePath, recursive: boolean, sorted: boolean, quorum: boolean): Promise<V2Result> {
+    return this.counted('gets', async () => {
+      const snap = await readSnapshot(this.api, this.ks, path, { serializable: !quorum, children: false });
+      const target = isRoot(path) ? undefined : walk(this.ks, snap, path);
+      const node: V2Node =
+        target === undefined ? { key: '/', dir: true, modifiedIndex: 0n, createdIndex: 0n } : nodeFromKv(this.ks, target);
+      const kvOf = new Map<V2Node, KeyValue>();
+      if (target !== undefined) kvOf.set(node, target);
+      if (node.dir) {
+        await this.list(path, node, kvOf, recursive, snap.rev, !quorum);
+        if (sorted) sortTree(node);
+      }
+      await this.expiry.fill(node, kvOf, inheritedLease(snap, path));
+      return { event: { action: 'get', node }, index: snap.rev };
+    });
+  }
+
+  /** Fills in the visible children of `dir` (and their subtrees when recursive), read at revision `rev`. */
+  private async list(
+    dir: NodePath,
+    dirNode: V2Node,
+    kvOf: Map<V2Node, KeyValue>,
+    recursive: boolean,
+    rev: bigint,
+    serializable: boolean,
+  ): Promise<void> {
+    const byPath = new Map<NodePath, V2Node>([[dir, dirNode]]);
+    dirNode.nodes = [];
+    const levels = recursive ? MAX_DEPTH - depthOf(dir) : 1;
+    for (let level = 1; level <= levels; level++) {
+      const { key, rangeEnd } = this.ks.levelRange(dir, level);
+      const resp = await this.api.range(rangeRequest(key, rangeEnd, { revision: rev, serializable }));
+      if (resp.kvs.length === 0) break;
+      for (const kv of resp.kvs) {
+        const node = nodeFromKv(this.ks, kv);
+        // Hidden nodes are left out, and with them everything below them (their parent is never found).
+        const parent = byPath.get(parentOf(node.key));
+        if (parent === undefined || isHiddenName(baseName(node.key))) continue;
+        (parent.nodes ??= []).push(node);
+        kvOf.set(node, kv);
+        if (node.dir) byPath.set(node.key, node);
+      }
+    }
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------------
+
+  /** PUT without conditions: create or replace a file, or create a directory. */
+  async set(path: NodePath, opts: WriteOptions): Promise<V2Result> {
+    return this.counted('sets', () =>
+      this.write(path, { children: false }, async (snap) => {
+        if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
+        // Only a refresh needs the node to exist already.
+        const existing = opts.refresh ? walk(this.ks, snap, path) : walkParents(this.ks, snap, path);
+        if (existing !== undefined && isDirKv(this.ks, existing)) throw new V2Error(V2_CODES.notFile, path, snap.rev);
+        if (opts.refresh && existing !== undefined) return this.refresh(snap, path, existing, 'set', opts.ttl);
+        const lease = await this.leaseFor(snap, path, opts.ttl);
+        const key = opts.dir ? this.ks.dirKey(path) : this.ks.fileKey(path);
+        const ops = [...implicitDirs(this.ks, snap, path), putOp(key, Buffer.from(opts.dir ? '' : opts.value), lease.id)];
+        // A directory replacing a file lives under another key: the file's key has to go.
+        if (existing !== undefined && opts.dir) ops.push(deleteOp(existing.key));
+        ops.push(putOp(this.ks.actionKey, encodeAction('set', path), 0n));
+        return {
+          ops,
+          result: async (resp) => {
+            const rev = headerRevision(resp);
+            const sameKey = existing !== undefined && !opts.dir;
+            const node = newNode(path, opts, rev, sameKey ? existing.createRevision : rev, lease.expiry);
+            const prevNode = existing === undefined ? undefined : await this.prevNode(existing, snap, path);
+            return { event: { action: 'set', node, prevNode }, index: rev };
+          },
+        };
+      }),
+    );
+  }
+
+  /** PUT prevExist=false, and POST (unique: the name is the new index, zero-padded to 20 digits). */
+  async create(path: NodePath, opts: WriteOptions, unique: boolean): Promise<V2Result> {
+    return this.counted('creates', () =>
+      this.write(path, { children: false, unique }, async (snap) => {
+        const target = unique ? childPath(path, String(snap.rev + 1n).padStart(20, '0')) : path;
+        if (isRoot(target)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
+        walkParents(this.ks, snap, path, unique);
+        if (!unique && snap.nodes.has(path)) throw new V2Error(V2_CODES.nodeExist, path, snap.rev);
+        const lease = await this.leaseFor(snap, target, opts.ttl);
+        const key = opts.dir ? this.ks.dirKey(target) : this.ks.fileKey(target);
+        const ops = [
+          ...implicitDirs(this.ks, snap, target),
+          putOp(key, Buffer.from(opts.dir ? '' : opts.value), lease.id),
+          putOp(this.ks.actionKey, encodeAction('create', target), 0n),
+        ];
+        // The predicted name is only free if nobody took it since the snapshot.
+        const extraGuards = unique ? [modRevisionIs(this.ks.fileKey(target), 0n), modRevisionIs(this.ks.dirKey(target), 0n)] : [];
+        return {
+          ops,
+          extraGuards,
+          result: async (resp) => {
+            const rev = headerRevision(resp);
+            return { event: { action: 'create', node: newNode(target, opts, rev, rev, lease.expiry) }, index: rev };
+          },
+        };
+      }),
+    );
+  }
+
+  /** PUT prevExist=true: change an existing node's value (files) or TTL (files and directories). */
+  async update(path: NodePath, opts: WriteOptions): Promise<V2Result> {
+    return this.counted('updates', () =>
+      this.write(path, { children: false }, async (snap) => {
+        if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
+        const existing = walk(this.ks, snap, path);
+        const dir = isDirKv(this.ks, existing);
+        if (dir && opts.value !== '') throw new V2Error(V2_CODES.notFile, path, snap.rev);
+        if (opts.refresh) return this.refresh(snap, path, existing, 'update', opts.ttl);
+        return this.replaceValue(snap, path, existing, 'update', { ...opts, dir });
+      }),
+    );
+  }
+
+  /** PUT with prevValue and/or prevIndex. */
+  async compareAndSwap(path: NodePath, prevValue: string, prevIndex: bigint, opts: WriteOptions): Promise<V2Result> {
+    return this.counted('compareAndSwaps', () =>
+      this.write(path, { children: false }, async (snap) => {
+        if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
+        const existing = walk(this.ks, snap, path);
+        if (isDirKv(this.ks, existing)) throw new V2Error(V2_CODES.notFile, path, snap.rev);
+        this.checkCompare(existing, prevValue, prevIndex, snap.rev);
+        if (opts.refresh) return this.refresh(snap, path, existing, 'compareAndSwap', opts.ttl);
+        return this.replaceValue(snap, path, existing, 'compareAndSwap', { ...opts, dir: false });
+      }),
+    );
+  }
+
+  async delete(path: NodePath, dir: boolean, recursive: boolean): Promise<V2Result> {
+    return this.counted('deletes', () =>
+      this.write(path, { children: true }, async (snap) => {
+        if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
+        const existing = walk(this.ks, snap, path);
+        const isDir = isDirKv(this.ks, existing);
+        const ops: RequestOp[] = [deleteOp(existing.key)];
+        const extraGuards: Compare[] = [];
+        if (isDir) {
+          if (!dir && !recursive) throw new V2Error(V2_CODES.notFile, path, snap.rev);
+          if (!recursive && snap.hasChildren) throw new V2Error(V2_CODES.dirNotEmpty, path, snap.rev);
+          const children = this.ks.levelRange(path, 1);
+          if (recursive) {
+            for (let level = 1; level <= MAX_DEPTH - depthOf(path); level++) {
+              const r = this.ks.levelRange(path, level);
+              ops.push(deleteOp(r.key, r.rangeEnd, false));
+            }
+          } else {
+            extraGuards.push(rangeIsEmpty(children.key, children.rangeEnd));
+          }
+        }
+        ops.push(putOp(this.ks.actionKey, encodeAction('delete', path), 0n));
+        return {
+          ops,
+          extraGuards,
+          result: (resp) => this.deletionResult('delete', snap, path, existing, resp),
+        };
+      }),
+    );
+  }
+
+  /** DELETE with prevValue and/or prevIndex: files only. */
+  async compareAndDelete(path: NodePath, prevValue: string, prevIndex: bigint): Promise<V2Result> {
+    return this.counted('compareAndDeletes', () =>
+      this.write(path, { children: false }, async (snap) => {
+        // The root is a directory like any other here: etcd answers "Not a file", not "Root is read only".
+        if (isRoot(path)) throw new V2Error(V2_CODES.notFile, '/', snap.rev);
+        const existing = walk(this.ks, snap, path);
+        if (isDirKv(this.ks, existing)) throw new V2Error(V2_CODES.notFile, path, snap.rev);
+        this.checkCompare(existing, prevValue, prevIndex, snap.rev);
+        return {
+          ops: [deleteOp(existing.key), putOp(this.ks.actionKey, encodeAction('compareAndDelete', path), 0n)],
+          result: (resp) => this.deletionResult('compareAndDelete', snap, path, existing, resp),
+        };
+      }),
+    );
+  }
+
+  // ---- the pieces -----------------------------------------------------------------------------------
+
+  private async counted(name: StatName, run: () => Promise<V2Result>): Promise<V2Result> {
+    try {
+      const result = await run();
+      this.stats.success(name);
+      return result;
+    } catch (err) {
+      this.stats.fail(name);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs one optimistic write: `plan` decides from a fresh snapshot (throwing v2 errors as etcd would),
+   * the ops commit only if nothing read has changed, and otherwise the whole thing starts over.
+   */
+  private async write(
+    path: NodePath,
+    opts: { children: boolean; unique?: boolean },
+    plan: (snap: Snapshot) => Promise<Plan | RefreshDone>,
+  ): Promise<V2Result> {
+    if (depthOf(path) + (opts.unique === true ? 1 : 0) > MAX_DEPTH) {
+      throw new V2Error(V2_CODES.invalidField, `key is nested deeper than ${MAX_DEPTH} levels`, 0n);
+    }
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const snap = await readSnapshot(this.api, this.ks, path, { serializable: false, children: opts.children });
+      const decided = await plan(snap);
+      if ('done' in decided) return decided.done;
+      const guards = [...snap.guards, ...(decided.extraGuards ?? [])];
+      // In-order keys must follow commit order: any other v2 write in between means a fresh name.
+      if (opts.unique === true) guards.push(modRevisionIs(this.ks.actionKey, snap.actionModRevision));
+      const resp = await this.api.txn({ compare: guards, success: decided.ops, failure: [] });
+      if (resp.succeeded) return decided.result(resp);
+    }
+    throw new V2Error(V2_CODES.raftInternal, 'too many concurrent writers, giving up', 0n);
+  }
+
+  /** The lease a node written at `path` gets: a new one for a TTL, otherwise the one it inherits. */
+  private async leaseFor(snap: Snapshot, path: NodePath, ttl: bigint | undefined): Promise<{ id: bigint; expiry?: Expiry }> {
+    if (ttl === undefined) return { id: inheritedLease(snap, path) };
+    const granted = this.now();
+    const resp = await this.api.leaseGrant({ TTL: ttl, ID: 0n });
+    return { id: resp.ID, expiry: expiryAt(granted + Number(ttl) * 1000, granted) };
+  }
+
+  private checkCompare(kv: KeyValue, prevValue: string, prevIndex: bigint, rev: bigint): void {
+    const value = kv.value.toString();
+    const indexMatch = prevIndex === 0n || kv.modRevision === prevIndex;
+    const valueMatch = prevValue === '' || value === prevValue;
+    if (indexMatch && valueMatch) return;
+    let cause: string;
+    if (indexMatch) cause = `[${prevValue} != ${value}]`;
+    else if (valueMatch) cause = `[${prevIndex} != ${kv.modRevision}]`;
+    else cause = `[${prevValue} != ${value}] [${prevIndex} != ${kv.modRevision}]`;
+    throw new V2Error(V2_CODES.testFailed, cause, rev);
+  }
+
+  /** Update and compareAndSwap: a new value (and lease) for a node that stays where it is. */
+  private async replaceValue(
+    snap: Snapshot,
+    path: NodePath,
+    existing: KeyValue,
+    action: string,
+    opts: WriteOptions,
+  ): Promise<Plan> {
+    const lease = await this.leaseFor(snap, path, opts.ttl);
+    return {
+      ops: [
+        putOp(existing.key, Buffer.from(opts.dir ? '' : opts.value), lease.id),
+        ...(await this.moveInheritors(path, existing, lease.id)),
+        putOp(this.ks.actionKey, encodeAction(action, path), 0n),
+      ],
+      result: async (resp) => {
+        const rev = headerRevision(resp);
+        const node = newNode(path, opts, rev, existing.createRevision, lease.expiry);
+        return { event: { action, node, prevNode: await this.prevNode(existing, snap, path) }, index: rev };
+      },
+    };
+  }
+
+  /**
+   * A directory changing lease takes along the nodes below it that borrowed its old one, so that they keep
+   * living exactly as long as the directory (a directory made permanent must not lose its children when the
+   * old lease runs out). They are rewritten in the same transaction; watchers only hear about the directory.
+   */
+  private async moveInheritors(path: NodePath, existing: KeyValue, newLease: bigint): Promise<RequestOp[]> {
+    if (existing.lease === 0n || existing.lease === newLease || !isDirKv(this.ks, existing)) return [];
+    const ops: RequestOp[] = [];
+    for (let level = 1; level <= MAX_DEPTH - depthOf(path); level++) {
+      const { key, rangeEnd } = this.ks.levelRange(path, level);
+      const resp = await this.api.range(rangeRequest(key, rangeEnd, { keysOnly: true }));
+      if (resp.kvs.length === 0) break;
+      for (const kv of resp.kvs) {
+        if (kv.lease === existing.lease) ops.push(putOp(kv.key, EMPTY, newLease, { ignoreValue: true }));
+      }
+    }
+    return ops;
+  }
+
+  /**
+   * refresh=true: only the TTL changes and watchers are not told. When the TTL stays the same the lease is
+   * simply kept alive, which also keeps alive everything that inherited it; otherwise the node moves to a
+   * new lease with a write the watchers skip.
+   */
+  private async refresh(
+    snap: Snapshot,
+    path: NodePath,
+    existing: KeyValue,
+    action: string,
+    ttl: bigint | undefined,
+  ): Promise<Plan | RefreshDone> {
+    if (ttl === undefined) throw new V2Error(V2_CODES.refreshTTLRequired, 'No TTL value set', 0n);
+    const node = nodeFromKv(this.ks, existing);
+    const prevNode = await this.prevNode(existing, snap, path);
+    const parentLease = inheritedLease(snap, path);
+    if (existing.lease !== 0n && existing.lease !== parentLease) {
+      const live = await this.api.leaseTimeToLive({ ID: existing.lease, keys: false });
+      if (live.TTL >= 0n && live.grantedTTL === ttl) {
+        const renewedAt = this.now();
+        const newTtl = await this.api.leaseRenew(existing.lease);
+        node.expiry = expiryAt(renewedAt + Number(newTtl) * 1000, renewedAt);
+        return { done: { event: { action, node, prevNode }, index: snap.rev } };
+      }
+    }
+    const lease = await this.leaseFor(snap, path, ttl);
+    return {
+      ops: [
+        putOp(existing.key, EMPTY, lease.id, { ignoreValue: true }),
+        ...(await this.moveInheritors(path, existing, lease.id)),
+        putOp(this.ks.actionKey, encodeAction('refresh', path), 0n),
+      ],
+      result: async (resp) => {
+        const rev = headerRevision(resp);
+        node.expiry = lease.expiry;
+        node.modifiedIndex = rev;
+        return { event: { action, node, prevNode }, index: rev };
+      },
+    };
+  }
+
+  private async deletionResult(
+    action: string,
+    snap: Snapshot,
+    path: NodePath,
+    existing: KeyValue,
+    resp: TxnResponse,
+  ): Promise<V2Result> {
+    const rev = headerRevision(resp);
+    const dir = isDirKv(this.ks, existing);
+    const node: V2Node = { key: path, dir, modifiedIndex: rev, createdIndex: existing.createRevision };
+    return { event: { action, node, prevNode: await this.prevNode(existing, snap, path) }, index: rev };
+  }
+
+  private async prevNode(kv: KeyValue, snap: Snapshot, path: NodePath): Promise<V2Node> {
+    const node = nodeFromKv(this.ks, kv);
+    await this.expiry.fill(node, new Map([[node, kv]]), inheritedLease(snap, path));
+    return node;
+  }
+}
+
+interface Plan {
+  ops: RequestOp[];
+  extraGuards?: Compare[];
+  result: (resp: TxnResponse) => Promise<V2Result>;
+}
+
+/** A refresh answered without writing anything. */
+interface RefreshDone {
+  done: V2Result;
+}
+
+function newNode(path: NodePath, opts: { value: string; dir: boolean }, rev: bigint, created: bigint, expiry?: Expiry): V2Node {
+  return {
+    key: path,
+    value: opts.dir ? undefined : opts.value,
+    dir: opts.dir,
+    expiry,
+    modifiedIndex: rev,
+    createdIndex: created,
+  };
+}
+
+function childPath(dir: NodePath, name: string): NodePath {
+  return isRoot(dir) ? `/${name}` : `${dir}/${name}`;
+}
+
+function sortTree(node: V2Node): void {
+  if (node.nodes === undefined) return;
+  node.nodes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const child of node.nodes) sortTree(child);
+}
