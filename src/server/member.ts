@@ -20,6 +20,7 @@ import { registerV2 } from '../../gateway/v2';
 import { registerV3Gateway } from '../../gateway/v3/register';
 import { Alarms } from './alarms';
 import { Applier } from './apply';
+import { AutoCompactor, planAutoCompaction } from './auto-compactor';
 import { listenClientUrls, type ClientListeners } from './client-listener';
 import { clientTlsOptions } from './client-tls';
 import { ClusterManager, MEMBERSHIP_BUCKET, MEMBERSHIP_KEY } from './cluster-manager';
@@ -398,6 +399,19 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   campaignIfAlone();
   const leaseTimers = new LeaseTimers(server, lessor, raft, logger);
   leaseTimers.start();
+  const compactionPlan = planAutoCompaction(cfg.autoCompactionMode, cfg.autoCompactionRetention);
+  const autoCompactor =
+    compactionPlan &&
+    new AutoCompactor(
+      compactionPlan,
+      {
+        isLeader: () => raft.isLeader,
+        currentRevision: () => mvcc.currentRevision,
+        compact: (revision) => server.compact({ revision: BigInt(revision), physical: false }),
+      },
+      logger,
+    );
+  autoCompactor?.start();
 
   const metrics = new MetricsRegistry();
   const grpcServer = createGrpcServer(server, {
@@ -420,6 +434,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     stopping = true;
     clearInterval(publishTimer);
     leaseTimers.stop();
+    autoCompactor?.stop();
     reads.close();
     proposals.close();
     await raft.stop();
