@@ -414,6 +414,16 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   autoCompactor?.start();
 
   const metrics = new MetricsRegistry();
+  // The gauges etcd's dashboards and alerts read most, computed when scraped (nothing on the request path).
+  metrics.gaugeFunc('etcd_server_has_leader', 'Whether a leader exists: 1 is yes, 0 is no.', () => (raft.leader !== 0n ? 1 : 0));
+  metrics.gaugeFunc('etcd_server_is_leader', 'Whether this member is the leader: 1 is yes, 0 is no.', () => (raft.isLeader ? 1 : 0));
+  metrics.gaugeFunc('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.', () => raft.commitIndex);
+  metrics.gaugeFunc('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.', () => raft.applied);
+  metrics.gaugeFunc('etcd_server_proposals_pending', 'The current number of pending proposals to commit.', () => proposals.pending);
+  metrics.gaugeFunc('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', () => mvcc.dbSize());
+  metrics.gaugeFunc('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.', () => mvcc.dbSizeInUse());
+  metrics.gaugeFunc('etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => mvcc.currentRevision);
+  metrics.gaugeFunc('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', () => mvcc.compactRevision);
   const grpcServer = createGrpcServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTime,

@@ -30,6 +30,11 @@ export class ProposalRegistry<T> {
     this.sweeper.unref();
   }
 
+  /** Proposals waiting for their entry to be applied. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
   nextId(): bigint {
     this.counter = (this.counter + 1n) & 0xffff_ffff_ffffn;
     return this.prefix | this.counter;
