@@ -28,6 +28,14 @@ export function encodeTrailer(crc: number): Buffer {
 
 export class SnapshotFormatError extends Error {}
 
+/**
+ * Only zero bytes may follow the end marker: a saved client snapshot is padded to a multiple of 512 bytes before
+ * its SHA-256, the layout etcdctl checks for (etcd's files are whole database pages).
+ */
+function checkPadding(bytes: Uint8Array): void {
+  for (const b of bytes) if (b !== 0) throw new SnapshotFormatError('snapshot: data after end marker');
+}
+
 // Incremental parser: feed chunks as they arrive, receive records.
 export class SnapshotDecoder {
   private buffered: Buffer = Buffer.alloc(0);
@@ -36,7 +44,10 @@ export class SnapshotDecoder {
   private done = false;
 
   push(chunk: Uint8Array, onRecord: (key: Buffer, value: Buffer) => void): void {
-    if (this.done) throw new SnapshotFormatError('snapshot: data after end marker');
+    if (this.done) {
+      checkPadding(chunk);
+      return;
+    }
     this.buffered = this.buffered.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffered, chunk]);
     let pos = 0;
     if (!this.sawHeader) {
@@ -51,9 +62,9 @@ export class SnapshotDecoder {
       if (keyLen === END_MARKER) {
         const expected = this.buffered.readUInt32BE(pos + 4);
         if (expected !== this.crc.digest()) throw new SnapshotFormatError('snapshot: checksum mismatch');
-        if (this.buffered.length !== pos + 8) throw new SnapshotFormatError('snapshot: data after end marker');
+        checkPadding(this.buffered.subarray(pos + 8));
         this.done = true;
-        pos += 8;
+        pos = this.buffered.length;
         break;
       }
       const valueLen = this.buffered.readUInt32BE(pos + 4);

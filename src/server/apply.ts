@@ -9,6 +9,8 @@ import type { Lessor } from '../lease/lessor';
 import { applyDeleteRange, applyPut, applyTxn } from '../mvcc/kv-ops';
 import type { MvccStore } from '../mvcc/store';
 import { EntryType, type Entry } from '../raft/types';
+import type { AuthStore } from '../auth/auth-store';
+import { applyAuthRequest, authorizeEntry } from '../auth/apply-auth';
 import type { Alarms } from './alarms';
 import type { ProposalRegistry } from './proposals';
 
@@ -16,6 +18,7 @@ export interface ApplyContext {
   mvcc: MvccStore;
   lessor: Lessor;
   alarms: Alarms;
+  auth: AuthStore;
   proposals: ProposalRegistry<InternalRequest>;
   header: (revision?: number) => ResponseHeader;
   /** Resolves once the store's next batch is on disk (physical compaction is done then). */
@@ -62,7 +65,7 @@ export class Applier {
       const req = (id !== undefined ? this.ctx.proposals.requestOf(id) : undefined) ?? InternalRequest.decode(entry.data);
       let result: unknown;
       try {
-        result = this.applyRequest(req);
+        result = this.applyRequest(req, entry.index);
       } catch (err) {
         this.ctx.proposals.reject(req.id, err);
         continue;
@@ -71,8 +74,11 @@ export class Applier {
     }
   }
 
-  private applyRequest(req: InternalRequest): unknown {
-    const { mvcc, lessor, header } = this.ctx;
+  private applyRequest(req: InternalRequest, index: number): unknown {
+    const { mvcc, lessor, header, auth } = this.ctx;
+    authorizeEntry(auth, req, (lease) => mvcc.keysWithLease(lease));
+    const authResult = applyAuthRequest(auth, req, index, () => header());
+    if (authResult) return authResult;
     const leaseExists = (id: bigint): boolean => lessor.has(id);
     // kv-ops put the operation's revision in the header; the rest of it is this member's.
     const fill = <R extends { header?: ResponseHeader }>(res: R): R => {
@@ -119,7 +125,7 @@ export class Applier {
             ? this.ctx.alarms.deactivate(memberID, alarm)
             : undefined;
       if (changed) this.ctx.logger.warn({ alarm: changed.alarm, member: memberID.toString(16), action }, 'alarm changed');
-      return { header: header(), alarms: changed ? [changed] : [] };
+      return { alarms: changed ? [changed] : [] };
     }
     if (req.clusterMemberAttr) return this.ctx.applyMemberAttr(req.clusterMemberAttr);
     throw new Error('unknown request in Raft entry');

@@ -165,6 +165,11 @@ export class EtcdServer implements ServiceApi, AuthApi {
     };
   }
 
+  /** Cluster-service responses: etcd fills no revision in their header. */
+  clusterHeader(): ResponseHeader {
+    return { ...this.header(), revision: 0n };
+  }
+
   leader(): bigint {
     return this.p.raft.leader;
   }
@@ -308,7 +313,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
   // ---- Cluster ----
 
   async memberList(): Promise<MemberListResponse> {
-    return { header: this.header(), members: this.p.membership.toProto() };
+    return { header: this.clusterHeader(), members: this.p.membership.toProto() };
   }
 
   async memberAdd(req: MemberAddRequest, caller?: Caller): Promise<MemberAddResponse> {
@@ -350,7 +355,8 @@ export class EtcdServer implements ServiceApi, AuthApi {
 
   async alarm(req: AlarmRequest): Promise<AlarmResponse> {
     if (req.action === AlarmRequest_AlarmAction.GET) {
-      return { header: this.header(), alarms: this.p.alarms.list(req.alarm) };
+      // etcd's alarm responses carry no header.
+      return { alarms: this.p.alarms.list(req.alarm) };
     }
     return this.propose({ alarm: req });
   }
@@ -383,7 +389,12 @@ export class EtcdServer implements ServiceApi, AuthApi {
       chunks.push(chunk as Buffer);
       sha.update(chunk as Buffer);
     }
-    // Like etcd, the stream ends with the SHA-256 of everything before it, so a saved file can be checked.
+    // Like etcd's, the stream is a whole number of 512-byte blocks followed by the SHA-256 of them, which is the
+    // layout etcdctl checks a saved file for.
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    const padding = Buffer.alloc((512 - (size % 512)) % 512);
+    chunks.push(padding);
+    sha.update(padding);
     chunks.push(sha.digest());
     return { size: chunks.reduce((n, c) => n + c.length, 0), chunks };
   }

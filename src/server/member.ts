@@ -11,7 +11,7 @@ import type { InternalRequest } from '../gen/tetcdpb/internal';
 import { Lessor, minLeaseTtl } from '../lease/lessor';
 import { MvccStore } from '../mvcc/store';
 import { WatchableStore } from '../mvcc/watchable-store';
-import { PeerClient, PeerTransport } from '../peer';
+import { PeerClient, PeerTransport, type PeerTlsSource } from '../peer';
 import { MemoryStorage, RawNode, StateType, type RaftConfig, type Snapshot } from '../raft';
 import { RaftLogStore } from '../storage';
 import { AuthStore } from '../auth/auth-store';
@@ -22,7 +22,7 @@ import { Alarms } from './alarms';
 import { Applier } from './apply';
 import { AutoCompactor, planAutoCompaction } from './auto-compactor';
 import { listenClientUrls, type ClientListeners } from './client-listener';
-import { clientTlsOptions } from './client-tls';
+import { clientTlsSource } from './client-tls';
 import { ClusterManager, MEMBERSHIP_BUCKET, MEMBERSHIP_KEY } from './cluster-manager';
 import { EtcdServer, CLUSTER_VERSION } from './etcd-server';
 import { EtcdError } from './errors';
@@ -30,6 +30,7 @@ import { createGrpcServer } from './grpc-services';
 import { buildHttpApp } from './http-app';
 import { LeaseTimers } from './lease-timers';
 import { Membership, initialMembers } from './membership';
+import { peerTlsSource } from './peer-tls';
 import { MetricsRegistry } from './metrics';
 import { ProposalRegistry } from './proposals';
 import { RaftLogCompactor } from './raft-log-compactor';
@@ -64,6 +65,7 @@ function encodeId(id: bigint): Buffer {
 async function resolveIdentity(
   cfg: TetcdConfig,
   mvcc: MvccStore,
+  peerTls: PeerTlsSource | undefined,
 ): Promise<{ membership: Membership; memberId: bigint; bootstrap: boolean }> {
   const stored = mvcc.getMeta(MEMBERSHIP_BUCKET, MEMBERSHIP_KEY);
   if (stored) {
@@ -76,7 +78,7 @@ async function resolveIdentity(
   let membership: Membership;
   let memberId: bigint;
   if (cfg.initialClusterState === 'existing') {
-    membership = await fetchMembership(cfg);
+    membership = await fetchMembership(cfg, peerTls);
     const mine = [...cfg.initialAdvertisePeerUrls].sort().join(',');
     const self = membership.list().find((m) => m.peerUrls.join(',') === mine);
     if (!self) {
@@ -99,14 +101,14 @@ async function resolveIdentity(
 }
 
 /** Asks the other members named in --initial-cluster for the cluster's membership, as etcd does when joining. */
-async function fetchMembership(cfg: TetcdConfig): Promise<Membership> {
+async function fetchMembership(cfg: TetcdConfig, tls: PeerTlsSource | undefined): Promise<Membership> {
   const own = new Set(cfg.initialAdvertisePeerUrls);
   const urls = initialMembers(cfg.initialCluster, cfg.initialClusterToken)
     .flatMap((m) => m.peerUrls)
     .filter((u) => !own.has(u));
   const errors: string[] = [];
   for (const url of urls) {
-    const client = new PeerClient({ url, memberId: 0n, clusterId: 0n, peerId: 0n, timeoutMs: 3000 });
+    const client = new PeerClient({ url, memberId: 0n, clusterId: 0n, peerId: 0n, tls, timeoutMs: 3000 });
     try {
       const info = await client.memberInfo();
       if (info.membership.length > 0) return Membership.decode(info.membership);
@@ -138,11 +140,14 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   const paths = memberPaths(cfg);
   fs.mkdirSync(paths.wal, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.dirname(paths.db), { recursive: true, mode: 0o700 });
+  // Before anything is opened: unreadable certificates stop the start-up here.
+  const peerTls = await peerTlsSource(cfg, logger);
+  const clientTls = await clientTlsSource(cfg, logger);
   const log = await RaftLogStore.open(paths.wal);
   const mvcc = await MvccStore.open(paths.db);
   let identity: Awaited<ReturnType<typeof resolveIdentity>>;
   try {
-    identity = await resolveIdentity(cfg, mvcc);
+    identity = await resolveIdentity(cfg, mvcc, peerTls);
   } catch (err) {
     await mvcc.close();
     await log.close();
@@ -211,6 +216,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     memberId,
     clusterId: membership.clusterId,
     logger,
+    tls: peerTls,
     onMessage: (m) => raft.step(m),
     onUnreachable: (id) => raft.raw.reportUnreachable(id),
     onSnapshotStatus: (id, ok) => {
@@ -345,7 +351,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     raft,
     peers: transport,
     proposals,
-    header: () => server.header(),
+    header: () => server.clusterHeader(),
     strictReconfigCheck: cfg.strictReconfigCheck,
     logger,
     onRemovedSelf: () => {
@@ -378,7 +384,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
       let client = peerClients.get(leaderId);
       const m = membership.get(leaderId);
       if (!client && m) {
-        client = new PeerClient({ url: m.peerUrls[0], memberId, clusterId: membership.clusterId, peerId: leaderId });
+        client = new PeerClient({ url: m.peerUrls[0], memberId, clusterId: membership.clusterId, peerId: leaderId, tls: peerTls });
         peerClients.set(leaderId, client);
       }
       return client;
@@ -386,7 +392,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   });
 
   try {
-    await transport.listen(cfg.listenPeerUrls);
+    await transport.listen(cfg.listenPeerUrls, peerTls);
   } catch (err) {
     await transport.close();
     await mvcc.close();
@@ -463,7 +469,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
 
   let listeners: ClientListeners;
   try {
-    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTlsOptions(cfg));
+    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTls);
   } catch (err) {
     await shutdown();
     throw err;
