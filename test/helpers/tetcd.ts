@@ -172,6 +172,8 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that exits before reading its input must not fail the test with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -269,6 +271,8 @@ export interface ClusterOptions {
   electionMs?: number;
   /** Run real etcd 3.4 instead of tetcd, to compare behaviours. */
   server?: 'tetcd' | 'etcd';
+  /** Names of the members to start (and wait for); the others are only prepared. Defaults to all. */
+  startOnly?: string[];
 }
 
 export interface TetcdCluster {
@@ -301,6 +305,8 @@ interface MemberSpec {
 /** Wraps a member's flags into a restartable handle. */
 export function clusterMember(spec: MemberSpec): ClusterMember {
   const runs: SpawnedMember[] = [];
+  // A member dying while no test asked it to is the first thing to know when a cluster test fails.
+  let exitExpected = false;
   const member: ClusterMember = {
     ...spec,
     running: () => member.current !== undefined && member.current.proc.exitCode === null && member.current.proc.signalCode === null,
@@ -316,10 +322,21 @@ export function clusterMember(spec: MemberSpec): ClusterMember {
         rawArgs: [...spec.args, ...extraArgs],
         env: spec.env,
       });
-      runs.push(member.current);
+      exitExpected = false;
+      const run = member.current;
+      run.proc.once('exit', (code, signal) => {
+        if (exitExpected) return;
+        const tail = run.output().slice(-3000);
+        process.stderr.write(`[cluster] member ${spec.name} exited on its own (code ${code}, signal ${signal}); its last output:\n${tail}\n`);
+      });
+      runs.push(run);
     },
-    stop: async () => (member.current ? member.current.stop() : null),
+    stop: async () => {
+      exitExpected = true;
+      return member.current ? member.current.stop() : null;
+    },
     kill9: async () => {
+      exitExpected = true;
       if (member.current) await member.current.kill9();
     },
     waitHealthy: (timeoutMs = 15000) =>
@@ -330,7 +347,7 @@ export function clusterMember(spec: MemberSpec): ClusterMember {
 
 /**
  * Starts an n-member tetcd cluster on loopback (free ports, one temp data dir each, its own cluster token, fast
- * heartbeat/election, TETCD_TEST_FAULTS=1 so isolate() works) and waits until every member reports healthy.
+ * heartbeat/election, TETCD_TEST_FAULTS=1 so isolate() works) and waits until every started member reports healthy.
  */
 export async function spawnCluster(n: number, opts: ClusterOptions = {}): Promise<TetcdCluster> {
   const names = opts.names ?? Array.from({ length: n }, (_, i) => `m${i + 1}`);
@@ -378,7 +395,7 @@ export async function spawnCluster(n: number, opts: ClusterOptions = {}): Promis
   });
   const cluster = clusterOf(members, token, initialCluster);
   try {
-    for (const m of members) await m.start();
+    for (const m of members) if (!opts.startOnly || opts.startOnly.includes(m.name)) await m.start();
     await cluster.waitHealthy(30000);
   } catch (err) {
     await cluster.destroy();
