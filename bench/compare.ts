@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { runUnaryLoad, type LoadOptions, type LoadResult } from "./load";
 import { killAllServers, serverCommand, startCluster, type Cluster, type ServerKind } from "./members";
 import { cpuMicros } from "./proc-cpu";
+import { preloadV2, runV2Load, type V2LoadOptions } from "./v2";
 
 type Metric = "rps" | "p50" | "p99" | "cpu";
 
@@ -24,7 +25,8 @@ interface Scenario {
   clusterOnly: boolean;
   /** "leader" sends everything to one member (the leader in cluster mode); "all" spreads connections over members. */
   target: "leader" | "all";
-  load: Omit<LoadOptions, "endpoints" | "workers">;
+  /** A v3 gRPC load, or a v2 HTTP one (marked by `api`). */
+  load: Omit<LoadOptions, "endpoints" | "workers"> | V2Scenario;
   metrics: Metric[];
 }
 
@@ -39,6 +41,11 @@ const QUICK: Durations = { throughputMs: 1_000, latencyMs: 1_000, warmupMs: 500 
 
 /** Range scenarios read from this many keys, all written before the first measurement. */
 const RANGE_KEYS = 1_000;
+
+type V2Scenario = Omit<V2LoadOptions, "endpoint"> & { api: "v2" };
+
+/** v2 GETs read this many keys, written (through v2) before the first measurement. */
+const V2_KEYS = 1_000;
 
 const BASE = { keySize: 8, valSize: 256, txnOps: 1, sequentialKeys: false, consistency: "l" as const };
 
@@ -75,6 +82,22 @@ function scenarios(durations: Durations): Scenario[] {
       clusterOnly: false,
       target: "leader",
       load: { ...BASE, ...heavy, durationMs: durations.latencyMs, op: "range", consistency: "s", keySpace: RANGE_KEYS },
+      metrics: ["rps", "p99", "cpu"],
+    },
+    {
+      id: "v2-put",
+      title: "v2 HTTP PUT, 50 connections, value 256 B",
+      clusterOnly: false,
+      target: "leader",
+      load: { api: "v2", op: "put", connections: 50, durationMs: durations.latencyMs, keySpace: V2_KEYS, valSize: 256 },
+      metrics: ["rps", "p99", "cpu"],
+    },
+    {
+      id: "v2-get",
+      title: "v2 HTTP GET, 50 connections",
+      clusterOnly: false,
+      target: "leader",
+      load: { api: "v2", op: "get", connections: 50, durationMs: durations.latencyMs, keySpace: V2_KEYS, valSize: 256 },
       metrics: ["rps", "p99", "cpu"],
     },
     {
@@ -189,7 +212,11 @@ async function measure(cluster: Cluster, scenario: Scenario, workers: number): P
   try {
     const endpoints = scenario.target === "all" ? cluster.endpoints : [await cluster.leaderEndpoint()];
     const cpuBefore = cpuMicros(cluster.pids());
-    const result = await runUnaryLoad({ ...scenario.load, endpoints, workers });
+    const load = scenario.load;
+    const result =
+      "api" in load
+        ? await runV2Load({ ...load, endpoint: endpoints[0] })
+        : await runUnaryLoad({ ...load, endpoints, workers });
     return figures(result, cpuMicros(cluster.pids()) - cpuBefore);
   } finally {
     cluster.pause();
@@ -223,6 +250,7 @@ async function prepare(cluster: Cluster, durations: Durations, workers: number):
       workers: 1,
     });
     if (preload.errors > 0) throw new Error(`preloading range keys failed: ${preload.firstError}`);
+    await preloadV2(endpoints[0], V2_KEYS, BASE.valSize);
   } finally {
     cluster.pause();
   }

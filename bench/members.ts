@@ -74,6 +74,8 @@ export function memberFlags(member: MemberSpec, initialCluster: string, token: s
     "--initial-cluster", initialCluster,
     "--initial-cluster-token", token,
     "--initial-cluster-state", "new",
+    // etcd 3.4 serves the v2 API only on request; the v2 rows of `npm run bench` need it.
+    "--enable-v2",
   ];
 }
 

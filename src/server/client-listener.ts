@@ -8,6 +8,8 @@ import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { schemeOf, splitHostPort } from '../config/urls';
+import type { Reloading } from '../tls/reloading';
+import { createReloadingTlsServer } from '../tls/server';
 import { withRepairedAuthority } from './grpc-authority';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -25,6 +27,29 @@ export interface ClientListeners {
 }
 
 type Route = (socket: net.Socket) => void;
+
+/**
+ * The common names of verified client certificates, by the connection's "address:port" as gRPC's getPeer() reports
+ * it. gRPC connections reach grpc-js through the :authority shim, so grpc-js cannot see the TLS socket itself.
+ */
+export class CertificateNames {
+  private readonly byPeer = new Map<string, string>();
+
+  remember(socket: tls.TLSSocket): void {
+    if (!socket.authorized) return;
+    const cn = socket.getPeerCertificate()?.subject?.CN;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    if (!name) return;
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.byPeer.set(peer, name);
+    socket.once('close', () => this.byPeer.delete(peer));
+  }
+
+  /** The name for a peer as grpc-js formats it ("1.2.3.4:5" or "[::1]:5"). */
+  of(peer: string): string | undefined {
+    return this.byPeer.get(peer) ?? this.byPeer.get(peer.replace(/^\[(.*)\](:\d+)$/, '$1$2'));
+  }
+}
 
 /** Waits for enough bytes to tell an HTTP/2 preface from anything else, then hands the socket on. */
 function routeByPreface(socket: net.Socket, toGrpc: Route, toHttp: Route): void {
@@ -56,14 +81,18 @@ interface BindTarget {
   listenArgs: net.ListenOptions;
 }
 
-function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?: tls.TlsOptions): BindTarget {
+/** Fixed options, or options re-read for each new connection (see clientTlsSource). */
+export type ClientTlsSource = tls.TlsOptions | Reloading<tls.TlsOptions>;
+
+function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?: ClientTlsSource): BindTarget {
   const scheme = schemeOf(url);
   const secure = scheme === 'https' || scheme === 'unixs';
   const authority = url.slice(url.indexOf('//') + 2);
   let server: net.Server;
   if (secure) {
     if (!tlsOptions) throw new Error(`${url} needs TLS but no certificate is configured`);
-    server = tls.createServer({ ...tlsOptions, ALPNProtocols: ['h2', 'http/1.1'] }, onSocket);
+    const context = typeof tlsOptions === 'function' ? tlsOptions : () => tlsOptions;
+    server = createReloadingTlsServer({ context, fixed: { ALPNProtocols: ['h2', 'http/1.1'] } }, onSocket);
   } else {
     server = net.createServer(onSocket);
   }
@@ -92,14 +121,15 @@ function closeServer(server: net.Server): Promise<void> {
 
 /**
  * Listens on every client URL (http, https, unix, unixs). `tlsOptions` is required for https/unixs
- * URLs. The Fastify instance must come from buildHttpApp (its server never listens itself); it is
+ * URLs; when it is a function, each new connection uses what it returns then (certificate reload). The Fastify instance must come from buildHttpApp (its server never listens itself); it is
  * made ready here. The caller keeps ownership of grpcServer and fastify and closes them itself.
  */
 export async function listenClientUrls(
   urls: string[],
   grpcServer: grpc.Server,
   fastify: FastifyInstance,
-  tlsOptions?: tls.TlsOptions,
+  tlsOptions?: ClientTlsSource,
+  certificateNames?: CertificateNames,
 ): Promise<ClientListeners> {
   await fastify.ready();
   const httpServer = fastify.server;
@@ -121,8 +151,12 @@ export async function listenClientUrls(
     socket.once('close', () => sockets.delete(socket));
     // Until a protocol owns the socket, nobody else would handle its errors.
     socket.on('error', () => socket.destroy());
-    if (socket instanceof tls.TLSSocket) routeTls(socket, toGrpc, toHttp);
-    else routeByPreface(socket, toGrpc, toHttp);
+    if (socket instanceof tls.TLSSocket) {
+      if (certificateNames) certificateNames.remember(socket);
+      routeTls(socket, toGrpc, toHttp);
+    } else {
+      routeByPreface(socket, toGrpc, toHttp);
+    }
   };
 
   const targets: BindTarget[] = [];

@@ -100,6 +100,12 @@ interface RawField {
   bytes: Buffer;
 }
 
+function isSerializableTxn(req: TxnRequest): boolean {
+  return [...req.success, ...req.failure].every((op) =>
+    op.requestRange ? op.requestRange.serializable : op.requestTxn ? isSerializableTxn(op.requestTxn) : true,
+  );
+}
+
 function withRaw(field: number, req: object): RawField | undefined {
   const bytes = rawOf(req);
   return bytes && { field, bytes };
@@ -219,7 +225,8 @@ export class EtcdServer implements ServiceApi, AuthApi {
   async txn(req: TxnRequest, caller?: Caller): Promise<TxnResponse> {
     checkTxnRequest(req, this.p.maxTxnOps);
     if (!hasWrites(req)) {
-      await this.p.reads.wait();
+      // As etcd: a txn whose every range is serializable reads local state without a ReadIndex round.
+      if (!isSerializableTxn(req)) await this.p.reads.wait();
       // A read-only txn never writes, so applying it locally after the read barrier is linearizable.
       const check = (who: Caller): void => txnPermitted(this.p.authStore, who, req);
       const res = await this.auth.serialized(caller, check, async () =>

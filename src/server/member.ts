@@ -21,7 +21,7 @@ import { registerV3Gateway } from '../../gateway/v3/register';
 import { Alarms } from './alarms';
 import { Applier } from './apply';
 import { AutoCompactor, planAutoCompaction } from './auto-compactor';
-import { listenClientUrls, type ClientListeners } from './client-listener';
+import { CertificateNames, listenClientUrls, type ClientListeners } from './client-listener';
 import { clientTlsSource } from './client-tls';
 import { ClusterManager, MEMBERSHIP_BUCKET, MEMBERSHIP_KEY } from './cluster-manager';
 import { EtcdServer, CLUSTER_VERSION } from './etcd-server';
@@ -258,10 +258,12 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
 
   // Each member publishes its name and client URLs through Raft once a leader is known, as etcd does.
   let publishing = false;
-  const publishSelf = (): void => {
+  const isPublished = (): boolean => {
     const me = membership.get(memberId);
-    if (publishing || stopping || raft.leader === 0n || !me) return;
-    if (me.name === cfg.name && me.clientUrls.join(',') === cfg.advertiseClientUrls.join(',')) return;
+    return me !== undefined && me.name === cfg.name && me.clientUrls.join(',') === cfg.advertiseClientUrls.join(',');
+  };
+  const publishSelf = (): void => {
+    if (publishing || stopping || raft.leader === 0n || !membership.get(memberId) || isPublished()) return;
     publishing = true;
     server
       .propose({ clusterMemberAttr: { memberId, name: cfg.name, clientUrls: cfg.advertiseClientUrls } })
@@ -430,12 +432,14 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   metrics.gaugeFunc('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.', () => mvcc.dbSizeInUse());
   metrics.gaugeFunc('etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => mvcc.currentRevision);
   metrics.gaugeFunc('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', () => mvcc.compactRevision);
+  const certificateNames = new CertificateNames();
   const grpcServer = createGrpcServer(server, {
     maxRequestBytes: cfg.maxRequestBytes,
     keepaliveMinTimeMs: cfg.grpcKeepaliveMinTime,
     keepaliveIntervalMs: cfg.grpcKeepaliveInterval,
     keepaliveTimeoutMs: cfg.grpcKeepaliveTimeout,
     clientCertAuth: cfg.clientCertAuth,
+    peerCommonName: (peer) => certificateNames.of(peer),
   });
   const http = buildHttpApp({
     health: () => server.health(),
@@ -467,9 +471,13 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   registerV3Gateway(http, server, { lock: new V3Lock(server), election: new V3Election(server) });
   if (process.env.TETCD_TEST_FAULTS === '1') registerFaultInjection(http, transport, logger);
 
+  // Like etcd, serve clients only once this member's name and client URLs are published through Raft (which also
+  // means a quorum is reachable).
+  while (!stopping && !isPublished()) await new Promise((r) => setTimeout(r, 20));
+
   let listeners: ClientListeners;
   try {
-    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTls);
+    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTls, certificateNames);
   } catch (err) {
     await shutdown();
     throw err;
