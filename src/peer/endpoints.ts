@@ -1,4 +1,5 @@
 // Peer URLs as gRPC sees them: a host:port target and the credentials its scheme calls for.
+import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 
 /** Certificates for the peer URLs; etcd's --peer-cert-file & co. serve both directions. */
@@ -9,6 +10,42 @@ export interface PeerTls {
   ca?: Buffer;
   /** Servers only: require and verify client certificates (--peer-client-cert-auth). */
   clientCertAuth?: boolean;
+  /** Servers only: revoked client certificates (--peer-crl-file). */
+  crl?: Buffer;
+  /** --peer-cert-allowed-cn: the other member's certificate must carry exactly this CN (both directions, as in etcd). */
+  allowedCn?: string;
+  /** --peer-cert-allowed-hostname: the other member's certificate must be valid for this host name. */
+  allowedHostname?: string;
+  /** Dialling only: accept any server certificate (--peer-auto-tls certificates are self-signed, as in etcd). */
+  skipVerify?: boolean;
+  /** OpenSSL cipher list (--cipher-suites). */
+  ciphers?: string;
+  /** Lowest TLS version (--tls-min-version); TLS 1.2 when absent. */
+  minVersion?: tls.SecureVersion;
+}
+
+/**
+ * Peer certificates given once, or a function returning the current ones (the same object until the files change,
+ * so a changed object means new credentials are due).
+ */
+export type PeerTlsSource = PeerTls | (() => PeerTls);
+
+export function currentPeerTls(source: PeerTlsSource | undefined): PeerTls | undefined {
+  return typeof source === 'function' ? source() : source;
+}
+
+/** Why `cert` may not be a peer's under `t`'s CN and host name rules, or undefined when it may. */
+export function peerCertProblem(t: PeerTls, cert: tls.PeerCertificate): string | undefined {
+  if (t.allowedCn !== undefined && t.allowedCn !== '') {
+    const cn = cert.subject?.CN ?? '';
+    if (cn !== t.allowedCn) return `peer certificate CN ${JSON.stringify(cn)} is not the allowed ${JSON.stringify(t.allowedCn)}`;
+  }
+  if (t.allowedHostname !== undefined && t.allowedHostname !== '') {
+    if (tls.checkServerIdentity(t.allowedHostname, cert) !== undefined) {
+      return `peer certificate is not valid for the allowed host name ${JSON.stringify(t.allowedHostname)}`;
+    }
+  }
+  return undefined;
 }
 
 export interface PeerEndpoint {
@@ -41,19 +78,16 @@ export function formatPeerUrl(ep: PeerEndpoint): string {
   return `${ep.secure ? 'https' : 'http'}://${ep.hostname}:${ep.port}`;
 }
 
-export function channelCredentials(ep: PeerEndpoint, tls: PeerTls | undefined): grpc.ChannelCredentials {
+export function channelCredentials(ep: PeerEndpoint, t: PeerTls | undefined): grpc.ChannelCredentials {
   if (!ep.secure) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null);
-}
-
-export function serverCredentials(ep: PeerEndpoint, tls: PeerTls | undefined): grpc.ServerCredentials {
-  if (!ep.secure) return grpc.ServerCredentials.createInsecure();
-  if (tls === undefined) throw new Error(`peer URL ${formatPeerUrl(ep)} needs TLS but no certificate is configured`);
-  return grpc.ServerCredentials.createSsl(
-    tls.ca ?? null,
-    [{ private_key: tls.key, cert_chain: tls.cert }],
-    tls.clientCertAuth ?? false,
-  );
+  if (t === undefined) return grpc.credentials.createSsl();
+  const checkServerIdentity = (hostname: string, cert: tls.PeerCertificate): Error | undefined => {
+    if (t.skipVerify) return undefined;
+    const problem = peerCertProblem(t, cert);
+    return problem !== undefined ? new Error(problem) : tls.checkServerIdentity(hostname, cert);
+  };
+  const context = tls.createSecureContext({ ca: t.ca, key: t.key, cert: t.cert, ciphers: t.ciphers, minVersion: t.minVersion });
+  return grpc.credentials.createFromSecureContext(context, { checkServerIdentity, rejectUnauthorized: !t.skipVerify });
 }
 
 /** Peers are trusted members of one cluster: Raft batches and snapshot chunks may be large. */

@@ -5,7 +5,15 @@ import type { Logger } from 'pino';
 import { PeerClient as PeerGrpcClient, type MessageBatch, type SnapshotChunk } from '../gen/tetcdpb/raft';
 import type { Message } from '../raft/types';
 import { messageToProto } from './codec';
-import { CHANNEL_OPTIONS, channelCredentials, grpcTarget, parsePeerUrl, type PeerTls } from './endpoints';
+import {
+  CHANNEL_OPTIONS,
+  channelCredentials,
+  currentPeerTls,
+  grpcTarget,
+  parsePeerUrl,
+  type PeerTls,
+  type PeerTlsSource,
+} from './endpoints';
 import { formatId, identityMetadata } from './identity';
 
 /** Messages waiting for the stream beyond this are dropped (etcd's stream buffer holds as many). */
@@ -25,7 +33,7 @@ export interface LinkOptions {
   clusterId: bigint;
   peerId: bigint;
   urls: string[];
-  tls: PeerTls | undefined;
+  tls: PeerTlsSource | undefined;
   logger: Logger;
   stats: LinkStats;
   /** The stream broke: Raft should stop assuming messages get through. */
@@ -48,6 +56,8 @@ export class PeerLink {
   private urls: string[];
   private urlIndex = 0;
   private client: PeerGrpcClient | undefined;
+  /** The certificates `client` was made with. */
+  private clientTls: PeerTls | undefined;
   private call: grpc.ClientWritableStream<MessageBatch> | undefined;
   private state: StreamState = 'down';
   /** The stream's buffer is full: hold messages until it drains. */
@@ -154,10 +164,14 @@ export class PeerLink {
     return identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.localId, to: this.peerId });
   }
 
+  /** The channel to the current URL; remade when the certificates on disk changed since it was made. */
   private getClient(): PeerGrpcClient {
+    const tls = currentPeerTls(this.opts.tls);
+    if (this.client !== undefined && tls !== this.clientTls) this.dropClient();
     if (this.client === undefined) {
       const ep = parsePeerUrl(this.urls[this.urlIndex]);
-      this.client = new PeerGrpcClient(grpcTarget(ep), channelCredentials(ep, this.opts.tls), CHANNEL_OPTIONS);
+      this.client = new PeerGrpcClient(grpcTarget(ep), channelCredentials(ep, tls), CHANNEL_OPTIONS);
+      this.clientTls = tls;
     }
     return this.client;
   }

@@ -2,7 +2,15 @@
 // keep-alive to the leader or checking who answers on a peer URL before joining.
 import * as grpc from '@grpc/grpc-js';
 import { PeerClient as PeerGrpcClient } from '../gen/tetcdpb/raft';
-import { CHANNEL_OPTIONS, channelCredentials, grpcTarget, parsePeerUrl, type PeerTls } from './endpoints';
+import {
+  CHANNEL_OPTIONS,
+  channelCredentials,
+  currentPeerTls,
+  grpcTarget,
+  parsePeerUrl,
+  type PeerTls,
+  type PeerTlsSource,
+} from './endpoints';
 import { identityMetadata } from './identity';
 
 export interface PeerClientOptions {
@@ -13,7 +21,8 @@ export interface PeerClientOptions {
   clusterId: bigint;
   /** The member being called; LeaseRenew is refused by any other member. */
   peerId: bigint;
-  tls?: PeerTls;
+  /** A function is asked again before each call; new certificates mean a new connection. */
+  tls?: PeerTlsSource;
   /** Per-call deadline (default 5 s). */
   timeoutMs?: number;
 }
@@ -28,30 +37,43 @@ export interface RemoteMemberInfo {
 
 export class PeerClient {
   private readonly opts: PeerClientOptions;
-  private readonly client: PeerGrpcClient;
+  private client: PeerGrpcClient | undefined;
+  private clientTls: PeerTls | undefined;
 
   constructor(opts: PeerClientOptions) {
     this.opts = opts;
-    const ep = parsePeerUrl(opts.url);
-    this.client = new PeerGrpcClient(grpcTarget(ep), channelCredentials(ep, opts.tls), CHANNEL_OPTIONS);
+    // Fails on a bad URL now rather than at the first call.
+    parsePeerUrl(opts.url);
   }
 
   /** Renews lease `id` on the called member; resolves to the remaining TTL in seconds. */
   leaseRenew(id: bigint): Promise<bigint> {
     const md = identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.memberId, to: this.opts.peerId });
     return new Promise((resolve, reject) => {
-      this.client.leaseRenew({ id }, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res.ttl)));
+      this.channel().leaseRenew({ id }, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res.ttl)));
     });
   }
 
   memberInfo(): Promise<RemoteMemberInfo> {
     return new Promise((resolve, reject) => {
-      this.client.memberInfo({}, new grpc.Metadata(), this.callOptions(), (err, res) => (err ? reject(err) : resolve(res)));
+      this.channel().memberInfo({}, new grpc.Metadata(), this.callOptions(), (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 
   close(): void {
-    this.client.close();
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  private channel(): PeerGrpcClient {
+    const tls = currentPeerTls(this.opts.tls);
+    if (this.client !== undefined && tls !== this.clientTls) this.close();
+    if (this.client === undefined) {
+      const ep = parsePeerUrl(this.opts.url);
+      this.client = new PeerGrpcClient(grpcTarget(ep), channelCredentials(ep, tls), CHANNEL_OPTIONS);
+      this.clientTls = tls;
+    }
+    return this.client;
   }
 
   private callOptions(): Partial<grpc.CallOptions> {

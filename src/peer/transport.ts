@@ -1,18 +1,24 @@
 // Raft's network: sends each member's messages to its peers over gRPC on the peer URLs and serves
 // the peers' messages to this member. Sending never blocks; what cannot go out is dropped and
 // reported, and Raft retransmits.
+import type net from 'node:net';
+import type tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { PeerService } from '../gen/tetcdpb/raft';
 import { MessageType, type Message } from '../raft/types';
 import type { RaftTransport } from '../server/raft-node';
+import { createReloadingTlsServer } from '../tls/server';
 import {
+  currentPeerTls,
   formatPeerUrl,
   grpcTarget,
   parsePeerUrl,
-  serverCredentials,
+  peerCertProblem,
   SERVER_OPTIONS,
+  type PeerEndpoint,
   type PeerTls,
+  type PeerTlsSource,
 } from './endpoints';
 import { formatId } from './identity';
 import { Inbound, type MemberInfo } from './inbound';
@@ -34,8 +40,8 @@ export interface PeerTransportOptions {
   snapshotData?: (m: Message) => Promise<Uint8Array>;
   /** Who may call us; defaults to the members added with addPeer. */
   isKnownPeer?: (id: bigint) => boolean;
-  /** Certificates for dialling https peer URLs. */
-  tls?: PeerTls;
+  /** Certificates for dialling https peer URLs; a function is asked again before each new connection. */
+  tls?: PeerTlsSource;
   /** Serves LeaseRenew from other members (the leader's job). */
   onLeaseRenew?: (id: bigint) => Promise<bigint>;
   /** Answers MemberInfo; an empty name and no client URLs when absent. */
@@ -66,6 +72,10 @@ export class PeerTransport implements RaftTransport {
   private readonly removed = new Set<bigint>();
   private readonly inbound: Inbound;
   private server: grpc.Server | undefined;
+  /** https peer URLs are served by our own TLS listeners, so certificates can be reloaded and CNs checked. */
+  private readonly tlsListeners: net.Server[] = [];
+  private readonly tlsSockets = new Set<tls.TLSSocket>();
+  private injector: grpc.ConnectionInjector | undefined;
   private linkFilter: LinkFilter = () => true;
   private readonly counters: TransportStats = {
     sentBatches: 0,
@@ -103,8 +113,11 @@ export class PeerTransport implements RaftTransport {
     });
   }
 
-  /** Serves the peer protocol on `urls` (http or https; port 0 picks a free port). */
-  async listen(urls: string[], tls?: PeerTls): Promise<PeerAddress[]> {
+  /**
+   * Serves the peer protocol on `urls` (http or https; port 0 picks a free port). For https, `tls` is required; when
+   * it is a function, each new connection uses what it returns then.
+   */
+  async listen(urls: string[], tls?: PeerTlsSource): Promise<PeerAddress[]> {
     if (this.closed) throw new Error('peer transport is closed');
     if (this.server !== undefined) throw new Error('peer transport is already listening');
     const server = new grpc.Server(SERVER_OPTIONS);
@@ -113,15 +126,61 @@ export class PeerTransport implements RaftTransport {
     const addresses: PeerAddress[] = [];
     for (const url of urls) {
       const ep = parsePeerUrl(url);
-      const creds = serverCredentials(ep, tls);
-      const port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(grpcTarget(ep), creds, (err, bound) => (err ? reject(err) : resolve(bound)));
-      });
+      const port = ep.secure ? await this.listenTls(ep, tls) : await this.bindInsecure(server, ep);
       const bound = { ...ep, port };
       addresses.push({ url: formatPeerUrl(bound), port });
       this.logger.info({ url: formatPeerUrl(bound) }, 'serving peer traffic');
     }
     return addresses;
+  }
+
+  private bindInsecure(server: grpc.Server, ep: PeerEndpoint): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      server.bindAsync(grpcTarget(ep), grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+  }
+
+  private async listenTls(ep: PeerEndpoint, source: PeerTlsSource | undefined): Promise<number> {
+    const first = currentPeerTls(source);
+    if (first === undefined) throw new Error(`peer URL ${formatPeerUrl(ep)} needs TLS but no certificate is configured`);
+    this.injector ??= this.server!.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const injector = this.injector;
+    // One options object per PeerTls, so the listener sees a change only when the certificates changed.
+    const contexts = new WeakMap<PeerTls, tls.TlsOptions>();
+    const context = (): tls.TlsOptions => {
+      const t = currentPeerTls(source) ?? first;
+      let options = contexts.get(t);
+      if (options === undefined) {
+        options = { cert: t.cert, key: t.key, ca: t.ca, crl: t.crl, ciphers: t.ciphers, minVersion: t.minVersion };
+        contexts.set(t, options);
+      }
+      return options;
+    };
+    const verify = first.clientCertAuth ?? false;
+    const listener = createReloadingTlsServer(
+      {
+        context,
+        fixed: { ALPNProtocols: ['h2'], requestCert: verify, rejectUnauthorized: verify },
+        checkClient: verify ? (cert) => peerCertProblem(currentPeerTls(source) ?? first, cert) : undefined,
+        onRefused: (reason, socket) => this.logger.warn({ remote: socket.remoteAddress, reason }, 'rejected peer connection'),
+      },
+      (socket) => {
+        this.tlsSockets.add(socket);
+        socket.once('close', () => this.tlsSockets.delete(socket));
+        injector.injectConnection(socket);
+      },
+    );
+    listener.on('tlsClientError', (err) => this.logger.warn({ err: err.message }, 'peer TLS handshake failed'));
+    this.tlsListeners.push(listener);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      // URLs keep IPv6 literals in brackets; listen() wants the bare address.
+      listener.listen({ host: ep.hostname.replace(/^\[(.*)\]$/, '$1'), port: ep.port }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    return (listener.address() as net.AddressInfo).port;
   }
 
   addPeer(id: bigint, urls: string[]): void {
@@ -192,6 +251,12 @@ export class PeerTransport implements RaftTransport {
     for (const link of this.links.values()) link.close();
     this.links.clear();
     this.inbound.close();
+    const listenersClosed = Promise.all(
+      this.tlsListeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))),
+    );
+    for (const socket of this.tlsSockets) socket.destroy();
+    this.injector?.destroy();
+    await listenersClosed;
     const server = this.server;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {

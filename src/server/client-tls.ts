@@ -1,44 +1,72 @@
-// Turns the client TLS settings (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
-// --cipher-suites, --tls-min-version) into Node TLS options for listenClientUrls.
-import fs from 'node:fs';
-import type { SecureVersion, TlsOptions } from 'node:tls';
+// Turns the client TLS settings (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file,
+// --cipher-suites, --tls-min-version, --auto-tls) into Node TLS options for listenClientUrls, re-read from disk
+// whenever one of the files changes.
+import path from 'node:path';
+import tls, { type SecureVersion, type TlsOptions } from 'node:tls';
+import type { Logger } from 'pino';
 import { opensslCipherName } from '../config/cipher-suites';
 import type { TetcdConfig } from '../config/types';
+import { readTlsFile, reloading, type Reloading } from '../tls/reloading';
+import { selfCert } from '../tls/self-cert';
 
-function read(file: string, flag: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new Error(`cannot read ${flag} ${JSON.stringify(file)}: ${(err as Error).message}`);
-  }
+export type ClientTlsFlags = Pick<
+  TetcdConfig,
+  'certFile' | 'keyFile' | 'trustedCaFile' | 'clientCertAuth' | 'clientCrlFile' | 'cipherSuites' | 'tlsMinVersion'
+>;
+
+/** OpenSSL's cipher list for --cipher-suites; it takes TLS 1.2 and TLS 1.3 names side by side. */
+export function opensslCipherList(suites: string[]): string | undefined {
+  return suites.length > 0 ? suites.map((s) => opensslCipherName(s) ?? s).join(':') : undefined;
 }
 
 /**
- * Node TLS options for the client URLs, or undefined when no https/unixs URL needs them.
- * Throws when a file cannot be read or when only --auto-tls is given (tetcd cannot mint certificates).
+ * Node TLS options for the client URLs as the files are now, or undefined when no certificate is configured.
+ * Throws when a file cannot be read.
  */
-export function clientTlsOptions(cfg: TetcdConfig): TlsOptions | undefined {
-  if (cfg.certFile === '' || cfg.keyFile === '') {
-    if (cfg.autoTls) throw new Error('--auto-tls is not supported by tetcd; give --cert-file and --key-file');
-    return undefined;
-  }
+export function clientTlsOptions(cfg: ClientTlsFlags): TlsOptions | undefined {
+  if (cfg.certFile === '' || cfg.keyFile === '') return undefined;
   const options: TlsOptions = {
-    cert: read(cfg.certFile, '--cert-file'),
-    key: read(cfg.keyFile, '--key-file'),
+    cert: readTlsFile(cfg.certFile, '--cert-file'),
+    key: readTlsFile(cfg.keyFile, '--key-file'),
     // etcd refuses anything older than TLS 1.2.
     minVersion: 'TLSv1.2',
   };
-  if (cfg.trustedCaFile !== '') options.ca = read(cfg.trustedCaFile, '--trusted-ca-file');
+  if (cfg.trustedCaFile !== '') options.ca = readTlsFile(cfg.trustedCaFile, '--trusted-ca-file');
   if (cfg.clientCertAuth) {
     options.requestCert = true;
     options.rejectUnauthorized = true;
   }
-  if (cfg.clientCrlFile !== '') options.crl = read(cfg.clientCrlFile, '--client-crl-file');
-  if (cfg.cipherSuites.length > 0) {
-    // OpenSSL's list takes TLS 1.2 and TLS 1.3 names side by side.
-    options.ciphers = cfg.cipherSuites.map((s) => opensslCipherName(s) ?? s).join(':');
-  }
+  if (cfg.clientCrlFile !== '') options.crl = readTlsFile(cfg.clientCrlFile, '--client-crl-file');
+  const ciphers = opensslCipherList(cfg.cipherSuites);
+  if (ciphers !== undefined) options.ciphers = ciphers;
   // validateConfig has already limited this to Node's version names.
   if (cfg.tlsMinVersion !== '') options.minVersion = cfg.tlsMinVersion as SecureVersion;
   return options;
+}
+
+/**
+ * The client TLS options, following the files on disk, or undefined when the client URLs need no TLS. With
+ * --auto-tls and no certificate given, a self-signed one is made (or reused) in <data-dir>/fixtures/client.
+ * Throws when the files cannot be read or do not form a usable key pair.
+ */
+export async function clientTlsSource(cfg: TetcdConfig, logger: Logger): Promise<Reloading<TlsOptions> | undefined> {
+  let flags: ClientTlsFlags = cfg;
+  if (cfg.certFile === '' || cfg.keyFile === '') {
+    if (!cfg.autoTls) return undefined;
+    const files = await selfCert(path.join(cfg.dataDir, 'fixtures', 'client'), cfg.listenClientUrls);
+    logger.info({ certFile: files.certFile }, 'serving client TLS with a self-signed certificate (--auto-tls)');
+    flags = { ...cfg, ...files };
+  } else if (cfg.autoTls) {
+    logger.warn('ignoring --auto-tls since --cert-file and --key-file are given');
+  }
+  return reloading({
+    files: [flags.certFile, flags.keyFile, flags.trustedCaFile, flags.clientCrlFile].filter((f) => f !== ''),
+    build: () => {
+      const options = clientTlsOptions(flags)!;
+      // Fails here, not on the next handshake, when the key does not match the certificate.
+      tls.createSecureContext(options);
+      return options;
+    },
+    onError: (err) => logger.warn({ err: err.message }, 'cannot use the changed client TLS files; keeping the previous ones'),
+  });
 }

@@ -36,7 +36,8 @@ describe('client TLS options from the config', () => {
     assert.throws(() => clientTlsOptions({ ...defaultConfig(), certFile: '/nonexistent/c.pem', keyFile: key }), /--cert-file/);
   });
 
-  it('refuses --auto-tls, which tetcd cannot honour', () => {
-    assert.throws(() => clientTlsOptions({ ...defaultConfig(), autoTls: true }), /--auto-tls is not supported/);
+  it('leaves --auto-tls to clientTlsSource, which makes the certificate', () => {
+    const cfg = { ...defaultConfig(), autoTls: true };
+    assert.equal(clientTlsOptions(cfg), undefined);
   });
 });
