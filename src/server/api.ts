@@ -3,6 +3,34 @@
 // (src/server/errors.ts) and mapped to a gRPC status or an HTTP error by the front end.
 import type {
   AlarmRequest,
+  AuthDisableResponse,
+  AuthEnableResponse,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthRoleAddRequest,
+  AuthRoleAddResponse,
+  AuthRoleDeleteRequest,
+  AuthRoleDeleteResponse,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleGrantPermissionResponse,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthRoleRevokePermissionResponse,
+  AuthUserAddRequest,
+  AuthUserAddResponse,
+  AuthUserChangePasswordRequest,
+  AuthUserChangePasswordResponse,
+  AuthUserDeleteRequest,
+  AuthUserDeleteResponse,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserGrantRoleResponse,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+  AuthUserRevokeRoleResponse,
   AlarmResponse,
   CompactionRequest,
   CompactionResponse,
@@ -36,9 +64,14 @@ import type {
   WatchResponse,
 } from '../gen/etcdserverpb/rpc';
 
-/** Who is asking (set once auth exists; the empty user means auth is off or not given). */
+/**
+ * Who is asking, as the front end established it (a token, a TLS client certificate's CN, HTTP basic auth):
+ * the user and the auth store revision its credentials were checked at. An absent Caller means no credentials
+ * were given, which auth refuses for everything once it is enabled.
+ */
 export interface Caller {
   user: string;
+  revision: bigint;
 }
 
 export interface KvApi {
@@ -51,7 +84,7 @@ export interface KvApi {
 
 export interface LeaseApi {
   leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse>;
-  leaseRevoke(req: LeaseRevokeRequest): Promise<LeaseRevokeResponse>;
+  leaseRevoke(req: LeaseRevokeRequest, caller?: Caller): Promise<LeaseRevokeResponse>;
   /** One keep-alive: the new TTL in seconds (forwarded to the leader when this member is not it). */
   leaseRenew(id: bigint): Promise<bigint>;
   leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse>;
@@ -60,7 +93,11 @@ export interface LeaseApi {
 
 /** One open watch stream: many watchers, responses in order. */
 export interface WatchStreamApi {
-  create(req: WatchCreateRequest): void;
+  /**
+   * `caller` is looked up for each create, so a token's checks follow the auth store as it changes; an Error when
+   * the credentials were refused (the watch is canceled with it).
+   */
+  create(req: WatchCreateRequest, caller?: Caller | Error): void;
   cancel(watchId: bigint): void;
   requestProgress(): void;
   close(): void;
@@ -73,20 +110,20 @@ export interface WatchApi {
 
 export interface ClusterApi {
   memberList(linearizable?: boolean): Promise<MemberListResponse>;
-  memberAdd(req: MemberAddRequest): Promise<MemberAddResponse>;
-  memberRemove(id: bigint): Promise<MemberRemoveResponse>;
-  memberUpdate(req: MemberUpdateRequest): Promise<MemberUpdateResponse>;
-  memberPromote(id: bigint): Promise<MemberPromoteResponse>;
+  memberAdd(req: MemberAddRequest, caller?: Caller): Promise<MemberAddResponse>;
+  memberRemove(id: bigint, caller?: Caller): Promise<MemberRemoveResponse>;
+  memberUpdate(req: MemberUpdateRequest, caller?: Caller): Promise<MemberUpdateResponse>;
+  memberPromote(id: bigint, caller?: Caller): Promise<MemberPromoteResponse>;
 }
 
 export interface MaintenanceApi {
   status(): Promise<StatusResponse>;
   alarm(req: AlarmRequest): Promise<AlarmResponse>;
-  hash(): Promise<HashResponse>;
-  hashKV(revision: bigint): Promise<HashKVResponse>;
-  defragment(): Promise<void>;
+  hash(caller?: Caller): Promise<HashResponse>;
+  hashKV(revision: bigint, caller?: Caller): Promise<HashKVResponse>;
+  defragment(caller?: Caller): Promise<void>;
   /** A consistent point-in-time copy of the whole store: its size, then its bytes in chunks. */
-  snapshot(): Promise<{ size: number; chunks: Iterable<Buffer> | AsyncIterable<Buffer> }>;
+  snapshot(caller?: Caller): Promise<{ size: number; chunks: Iterable<Buffer> | AsyncIterable<Buffer> }>;
   moveLeader(targetId: bigint): Promise<void>;
 }
 
@@ -103,6 +140,32 @@ export interface MemberInfoApi {
   appliedIndex(): number;
   /** Healthy: a leader is known and no alarm is raised. */
   health(): Promise<{ ok: boolean; reason?: string }>;
+}
+
+/** etcd's Auth service, and turning a front end's credentials into a Caller. */
+export interface AuthApi {
+  /** The caller a token (gRPC metadata "token") stands for; throws "invalid auth token". */
+  callerFromToken(token: string): Promise<Caller>;
+  /** The caller named by a verified TLS client certificate's CN (only with --client-cert-auth). */
+  callerFromCommonName(cn: string): Caller;
+  /** HTTP basic auth: checks the password; throws "authentication failed..." or "authentication is not enabled". */
+  authenticateBasic(user: string, password: string): Promise<Caller>;
+  authenticate(req: AuthenticateRequest): Promise<AuthenticateResponse>;
+  authEnable(caller?: Caller): Promise<AuthEnableResponse>;
+  authDisable(caller?: Caller): Promise<AuthDisableResponse>;
+  userAdd(req: AuthUserAddRequest, caller?: Caller): Promise<AuthUserAddResponse>;
+  userGet(req: AuthUserGetRequest, caller?: Caller): Promise<AuthUserGetResponse>;
+  userList(caller?: Caller): Promise<AuthUserListResponse>;
+  userDelete(req: AuthUserDeleteRequest, caller?: Caller): Promise<AuthUserDeleteResponse>;
+  userChangePassword(req: AuthUserChangePasswordRequest, caller?: Caller): Promise<AuthUserChangePasswordResponse>;
+  userGrantRole(req: AuthUserGrantRoleRequest, caller?: Caller): Promise<AuthUserGrantRoleResponse>;
+  userRevokeRole(req: AuthUserRevokeRoleRequest, caller?: Caller): Promise<AuthUserRevokeRoleResponse>;
+  roleAdd(req: AuthRoleAddRequest, caller?: Caller): Promise<AuthRoleAddResponse>;
+  roleGet(req: AuthRoleGetRequest, caller?: Caller): Promise<AuthRoleGetResponse>;
+  roleList(caller?: Caller): Promise<AuthRoleListResponse>;
+  roleDelete(req: AuthRoleDeleteRequest, caller?: Caller): Promise<AuthRoleDeleteResponse>;
+  roleGrantPermission(req: AuthRoleGrantPermissionRequest, caller?: Caller): Promise<AuthRoleGrantPermissionResponse>;
+  roleRevokePermission(req: AuthRoleRevokePermissionRequest, caller?: Caller): Promise<AuthRoleRevokePermissionResponse>;
 }
 
 export type ServiceApi = KvApi & LeaseApi & WatchApi & ClusterApi & MaintenanceApi & MemberInfoApi;

@@ -17,7 +17,7 @@ import {
 import type { AuthApi, Caller, ServiceApi } from './api';
 import { toServiceError } from './errors';
 import { rememberingRawRequests } from './raw-requests';
-import { callerOf, type CallCredentials } from './grpc-caller';
+import { callerOf, type CallCredentials, type PeerCommonName } from './grpc-caller';
 import { addLockAndElectionServices } from './grpc-lock-election';
 
 export interface GrpcOptions {
@@ -27,6 +27,8 @@ export interface GrpcOptions {
   keepaliveTimeoutMs: number;
   /** --client-cert-auth: a verified client certificate's CN names the user when no token is given. */
   clientCertAuth?: boolean;
+  /** Where to find that CN when the client listener, not grpc-js, terminates TLS. */
+  peerCommonName?: PeerCommonName;
 }
 
 /** etcd lets gRPC messages exceed --max-request-bytes by this much, so the too-large check is its own. */
@@ -42,7 +44,7 @@ export function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnar
 }
 
 export function createGrpcServer(api: ServiceApi & AuthApi, opts: GrpcOptions): grpc.Server {
-  const who = (call: CallCredentials): Promise<Caller | undefined> => callerOf(api, call, opts.clientCertAuth ?? false);
+  const who = (call: CallCredentials): Promise<Caller | undefined> => callerOf(api, call, opts.clientCertAuth ?? false, opts.peerCommonName);
   /** A unary handler that first works out who is calling. */
   const authed =
     <Req, Res>(fn: (req: Req, caller: Caller | undefined) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
@@ -192,5 +194,7 @@ function serveSnapshot(
       if (!ok) await new Promise((resolve) => call.once('drain', resolve));
     }
     call.end();
-  })().catch((err) => call.destroy(Object.assign(new Error(toServiceError(err).message), toServiceError(err))));
+  })()
+    // grpc-js turns an 'error' event into the call's status; destroy() would end the call without any status.
+    .catch((err) => call.emit('error', toServiceError(err)));
 }
