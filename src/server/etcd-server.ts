@@ -214,12 +214,12 @@ export class EtcdServer implements ServiceApi, AuthApi {
 
   async put(req: PutRequest, caller?: Caller): Promise<PutResponse> {
     checkPutRequest(req);
-    return this.proposeWrite({ put: req, header: requestHeader(caller) });
+    return this.proposeWrite({ put: req, header: requestHeader(caller) }, withRaw(FIELD_PUT, req));
   }
 
   async deleteRange(req: DeleteRangeRequest, caller?: Caller): Promise<DeleteRangeResponse> {
     checkDeleteRequest(req);
-    return this.proposeWrite({ deleteRange: req, header: requestHeader(caller) });
+    return this.proposeWrite({ deleteRange: req, header: requestHeader(caller) }, withRaw(FIELD_DELETE_RANGE, req));
   }
 
   async txn(req: TxnRequest, caller?: Caller): Promise<TxnResponse> {
@@ -235,7 +235,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
       res.header = this.header(Number(res.header!.revision));
       return res;
     }
-    return this.proposeWrite({ txn: req, header: requestHeader(caller) });
+    return this.proposeWrite({ txn: req, header: requestHeader(caller) }, withRaw(FIELD_TXN, req));
   }
 
   async compact(req: CompactionRequest, caller?: Caller): Promise<CompactionResponse> {
@@ -520,7 +520,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
     if (this.leader() === 0n) return Promise.reject(new EtcdError('noLeader'));
     const id = this.p.proposals.nextId();
     const req = { ...fields, id } as InternalRequest;
-    const data = raw ? encodeWithRaw(id, raw.field, raw.bytes) : InternalRequest.encode(req).finish();
+    const data = raw ? encodeWithRaw(id, raw.field, raw.bytes, req.header) : InternalRequest.encode(req).finish();
     if (data.length > this.p.maxRequestBytes) return Promise.reject(new EtcdError('requestTooLarge'));
     const done = this.p.proposals.wait<R>(id, req);
     try {

@@ -192,11 +192,23 @@ export class AuthorityRewriter {
  */
 export function withRepairedAuthority(socket: net.Socket): Duplex {
   const rewriter = new AuthorityRewriter();
+  // HTTP/2 on a JS stream writes frame by frame; corking until the end of the tick turns a burst of responses
+  // into one writev instead of a syscall per frame.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
   const inner = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       socket.write(chunk, cb);
     },
     final(cb) {

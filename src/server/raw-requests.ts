@@ -1,6 +1,7 @@
 // The bytes a request arrived in, kept beside its decoded form so a write can be proposed to Raft without
 // encoding it again: a Raft entry embeds the request unchanged as a length-delimited field of InternalRequest.
 import type * as grpc from '@grpc/grpc-js';
+import { RequestHeader } from '../gen/tetcdpb/internal';
 
 const rawBytes = new WeakMap<object, Buffer>();
 
@@ -34,10 +35,22 @@ function varint(value: bigint | number, out: number[]): void {
   out.push(Number(v));
 }
 
-/** InternalRequest{ id, <field>: <raw message> } without re-encoding the message (protobuf field order is free). */
-export function encodeWithRaw(id: bigint, field: number, raw: Buffer): Buffer {
+/** InternalRequest's field number of the proposer's RequestHeader. */
+const FIELD_HEADER = 2;
+
+/**
+ * InternalRequest{ id, header, <field>: <raw message> } without re-encoding the message (protobuf field order is
+ * free). The header is only written when it says something (a user), as the generated encoder would.
+ */
+export function encodeWithRaw(id: bigint, field: number, raw: Buffer, header?: RequestHeader): Buffer {
   const head: number[] = [0x08];
   varint(id, head);
+  if (header && (header.username !== '' || header.authRevision !== 0n)) {
+    const bytes = RequestHeader.encode(header).finish();
+    head.push((FIELD_HEADER << 3) | 2);
+    varint(bytes.length, head);
+    for (const b of bytes) head.push(b);
+  }
   head.push((field << 3) | 2);
   varint(raw.length, head);
   const out = Buffer.allocUnsafe(head.length + raw.length);
