@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { schemeOf, splitHostPort } from '../config/urls';
 import type { Reloading } from '../tls/reloading';
 import { createReloadingTlsServer } from '../tls/server';
-import { withRepairedAuthority } from './grpc-authority';
+import { handOverRepairingAuthority } from './grpc-authority';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -136,7 +136,7 @@ export async function listenClientUrls(
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const sockets = new Set<net.Socket>();
   // Through the :authority shim: etcd's Go clients send a URL there, which Node's HTTP/2 core would refuse.
-  const toGrpc: Route = (s) => injector.injectConnection(withRepairedAuthority(s));
+  const toGrpc: Route = (s) => handOverRepairingAuthority(s, (connection) => injector.injectConnection(connection));
   const toHttp: Route = (s) => {
     httpServer.emit('connection', s);
     // Node's HTTP server does not resume a paused socket (HTTP/2 reads the unshifted bytes itself).

@@ -2,10 +2,13 @@
 // the HTTP/2 :authority. Go's server accepts that; Node's HTTP/2 core (nghttp2) resets such streams with
 // PROTOCOL_ERROR, which breaks `etcdctl endpoint status|health|hashkv`, `move-leader` and friends.
 //
-// So every gRPC connection passes through this shim until its first request's headers have been seen. When that
-// :authority is valid (every ordinary client) the shim steps aside and forwards bytes untouched. Otherwise it stays
-// in the path and re-encodes each header block with the :authority reduced to host:port, writing literals that never
-// touch the server's HPACK dynamic table, so the two sides' tables cannot disagree.
+// So a new gRPC connection is held until its first request's headers have been seen. Clients wait for the server's
+// SETTINGS before their first request, so the shim answers with an empty SETTINGS frame of its own (and later drops
+// the client's ACK of it, which the real server never asked for). When the :authority is valid (every ordinary
+// client) the socket itself, with the bytes read so far put back, goes to the HTTP/2 server: no JS stays in the
+// path. Otherwise the shim stays in the path and re-encodes each header block with the :authority reduced to
+// host:port, writing literals that never touch the server's HPACK dynamic table, so the two sides' tables cannot
+// disagree.
 import { Duplex } from 'node:stream';
 import type net from 'node:net';
 // hpack.js has no type declarations; only its decompressor is used.
@@ -24,6 +27,10 @@ const PREFACE_LENGTH = 24;
 const FRAME_HEADER = 9;
 const TYPE_HEADERS = 0x1;
 const TYPE_CONTINUATION = 0x9;
+const TYPE_SETTINGS = 0x4;
+const FLAG_ACK = 0x1;
+/** An empty SETTINGS frame: the server preface the shim sends while it holds the connection. */
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
 const FLAG_END_STREAM = 0x1;
 const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
@@ -92,7 +99,8 @@ function headerFrames(streamId: number, endStream: boolean, block: Buffer): Buff
   return out;
 }
 
-type Mode = 'inspect' | 'pass' | 'rewrite';
+/** inspect: reading the first header block; awaitAck: it was ordinary, waiting to drop our SETTINGS' ACK. */
+type Mode = 'inspect' | 'awaitAck' | 'pass' | 'rewrite';
 
 /** Parses the client's side of one HTTP/2 connection and emits what the server should see. */
 export class AuthorityRewriter {
@@ -105,9 +113,16 @@ export class AuthorityRewriter {
   private blockFragments: Buffer[] = [];
   private blockStream = 0;
   private blockEndStream = false;
+  private ackDropped = false;
 
+  /** The connection is ordinary: everything from here on may go to the server untouched. */
   get passingThrough(): boolean {
     return this.mode === 'pass';
+  }
+
+  /** The connection needs its header blocks rewritten for as long as it lives. */
+  get rewriting(): boolean {
+    return this.mode === 'rewrite';
   }
 
   private get decided(): boolean {
@@ -143,6 +158,12 @@ export class AuthorityRewriter {
     const type = raw[3];
     const flags = raw[4];
     const streamId = raw.readUInt32BE(5) & 0x7fffffff;
+    if (type === TYPE_SETTINGS && flags & FLAG_ACK && !this.ackDropped) {
+      // The ACK of the shim's own SETTINGS: the real server never sent those, and would take an ACK as an error.
+      this.ackDropped = true;
+      if (this.mode === 'awaitAck') this.mode = 'pass';
+      return;
+    }
     if (type === TYPE_HEADERS) {
       let payload = raw.subarray(FRAME_HEADER);
       let padding = 0;
@@ -175,7 +196,7 @@ export class AuthorityRewriter {
     if (this.mode === 'inspect' && (!authority || VALID_AUTHORITY.test(authority.value))) {
       // An ordinary client: the server decodes the original block itself, with the same table state.
       out.push(...this.blockFrames);
-      this.mode = 'pass';
+      this.mode = this.ackDropped ? 'pass' : 'awaitAck';
     } else {
       this.mode = 'rewrite';
       if (authority) authority.value = repairAuthority(authority.value);
@@ -187,28 +208,46 @@ export class AuthorityRewriter {
 }
 
 /**
- * Wraps a client socket for grpc-js: a plain hand-over once the first request proves the client ordinary,
- * a rewriting pipe otherwise.
+ * Holds a new HTTP/2 client connection until its first request shows whether its :authority needs repair, then
+ * hands grpc-js either the socket itself (the bytes read so far put back) or, for the rare client that needs it, a
+ * stream that rewrites its header blocks.
  */
-export function withRepairedAuthority(socket: net.Socket): Duplex {
+export function handOverRepairingAuthority(socket: net.Socket, handOver: (connection: Duplex) => void): void {
   const rewriter = new AuthorityRewriter();
-  // HTTP/2 on a JS stream writes frame by frame; corking until the end of the tick turns a burst of responses
-  // into one writev instead of a syscall per frame.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
+  let held: Buffer[] = [];
+  const onData = (chunk: Buffer): void => {
+    held.push(...rewriter.push(chunk));
+    if (rewriter.passingThrough) {
+      stopHolding();
+      socket.pause();
+      if (held.length > 0) socket.unshift(Buffer.concat(held));
+      held = [];
+      handOver(socket);
+    } else if (rewriter.rewriting) {
+      stopHolding();
+      handOver(rewritingStream(socket, rewriter, held));
+      held = [];
+    }
   };
+  const onEnd = (): void => {
+    socket.destroy();
+  };
+  const stopHolding = (): void => {
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+  };
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.write(EMPTY_SETTINGS);
+  socket.resume();
+}
+
+function rewritingStream(socket: net.Socket, rewriter: AuthorityRewriter, already: Buffer[]): Duplex {
   const inner = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
       socket.write(chunk, cb);
     },
     final(cb) {
@@ -219,6 +258,7 @@ export function withRepairedAuthority(socket: net.Socket): Duplex {
       cb(err);
     },
   });
+  for (const part of already) inner.push(part);
   socket.on('data', (chunk: Buffer) => {
     for (const part of rewriter.push(chunk)) {
       if (!inner.push(part)) socket.pause();
@@ -235,6 +275,5 @@ export function withRepairedAuthority(socket: net.Socket): Duplex {
     localAddress: { get: () => socket.localAddress },
     localPort: { get: () => socket.localPort },
   });
-  socket.resume();
   return inner;
 }
