@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { MessageBatch, PeerServer, RaftMessage, SnapshotAck, SnapshotChunk, StreamEnd } from '../gen/tetcdpb/raft';
 import { MessageType, type Message } from '../raft/types';
+import { toServiceError } from '../server/errors';
 import { messageFromProto } from './codec';
 import { formatId, readIdentity, rejectCaller, type LocalMember } from './identity';
 
@@ -191,11 +192,4 @@ export class Inbound {
       this.opts.logger.error({ err, type: p.type }, 'failed to hand a peer message to raft');
     }
   }
-}
-
-function toServiceError(err: unknown): Partial<grpc.ServiceError> {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e.code === 'number' ? e.code : grpc.status.UNKNOWN;
-  const details = typeof e.message === 'string' ? e.message : String(err);
-  return failure(code, details);
 }

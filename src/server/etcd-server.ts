@@ -171,6 +171,11 @@ export class EtcdServer implements ServiceApi, AuthApi {
     };
   }
 
+  /** etcd's learners answer only Status and serializable Range; everything else is refused. */
+  private refuseOnLearner(): void {
+    if (this.p.membership.get(this.memberId)?.isLearner) throw new EtcdError('notSupportedForLearner');
+  }
+
   /** Cluster-service responses: etcd fills no revision in their header. */
   clusterHeader(): ResponseHeader {
     return { ...this.header(), revision: 0n };
@@ -203,7 +208,10 @@ export class EtcdServer implements ServiceApi, AuthApi {
 
   async range(req: RangeRequest, caller?: Caller): Promise<RangeResponse> {
     checkRangeRequest(req);
-    if (!req.serializable) await this.p.reads.wait();
+    if (!req.serializable) {
+      this.refuseOnLearner();
+      await this.p.reads.wait();
+    }
     const check = (who: Caller): void => this.p.authStore.isRangePermitted(who, req.key, req.rangeEnd);
     const res = await this.auth.serialized(caller, check, async () => applyRange(this.p.mvcc, req));
     res.header = this.header(Number(res.header!.revision));
@@ -213,16 +221,19 @@ export class EtcdServer implements ServiceApi, AuthApi {
   // Writes are checked where they are applied, against the auth state of that moment, as etcd does.
 
   async put(req: PutRequest, caller?: Caller): Promise<PutResponse> {
+    this.refuseOnLearner();
     checkPutRequest(req);
     return this.proposeWrite({ put: req, header: requestHeader(caller) }, withRaw(FIELD_PUT, req));
   }
 
   async deleteRange(req: DeleteRangeRequest, caller?: Caller): Promise<DeleteRangeResponse> {
+    this.refuseOnLearner();
     checkDeleteRequest(req);
     return this.proposeWrite({ deleteRange: req, header: requestHeader(caller) }, withRaw(FIELD_DELETE_RANGE, req));
   }
 
   async txn(req: TxnRequest, caller?: Caller): Promise<TxnResponse> {
+    this.refuseOnLearner();
     checkTxnRequest(req, this.p.maxTxnOps);
     if (!hasWrites(req)) {
       // As etcd: a txn whose every range is serializable reads local state without a ReadIndex round.
@@ -239,6 +250,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async compact(req: CompactionRequest, caller?: Caller): Promise<CompactionResponse> {
+    this.refuseOnLearner();
     // etcd 3.4 lets any authenticated user compact; the header is recorded all the same.
     const result = await this.propose<{ res: CompactionResponse; done: Promise<void> }>({
       compaction: req,
@@ -251,15 +263,18 @@ export class EtcdServer implements ServiceApi, AuthApi {
   // ---- Lease ----
 
   async leaseGrant(req: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    this.refuseOnLearner();
     const id = req.ID === 0n ? this.leaseIds.next() : req.ID;
     return this.proposeWrite({ leaseGrant: { ID: id, TTL: req.TTL } });
   }
 
   async leaseRevoke(req: LeaseRevokeRequest, caller?: Caller): Promise<LeaseRevokeResponse> {
+    this.refuseOnLearner();
     return this.propose({ leaseRevoke: req, header: requestHeader(caller) });
   }
 
   async leaseRenew(id: bigint): Promise<bigint> {
+    this.refuseOnLearner();
     const leader = this.leader();
     if (leader === 0n) throw new EtcdError('noLeader');
     if (!this.p.raft.isLeader) {
@@ -274,6 +289,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    this.refuseOnLearner();
     await this.p.reads.wait();
     if (!this.p.lessor.has(req.ID)) {
       // etcd answers an unknown lease with TTL -1 rather than an error ("lease ... already expired").
@@ -290,6 +306,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async leaseLeases(): Promise<LeaseLeasesResponse> {
+    this.refuseOnLearner();
     await this.p.reads.wait();
     return { header: this.header(), leases: this.p.lessor.leases().map((ID) => ({ ID })) };
   }
@@ -369,11 +386,13 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async hash(caller?: Caller): Promise<HashResponse> {
+    this.refuseOnLearner();
     this.auth.checkMaintenance(caller);
     return { header: this.header(), hash: await this.p.mvcc.hash() };
   }
 
   async hashKV(revision: bigint, caller?: Caller): Promise<HashKVResponse> {
+    this.refuseOnLearner();
     this.auth.checkMaintenance(caller);
     const rev = revision === 0n ? this.p.mvcc.currentRevision : Number(revision);
     const h = await this.p.mvcc.hashKV(rev);
@@ -381,11 +400,13 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async defragment(caller?: Caller): Promise<void> {
+    this.refuseOnLearner();
     this.auth.checkMaintenance(caller);
     await this.p.mvcc.defragment();
   }
 
   async snapshot(caller?: Caller): Promise<{ size: number; chunks: Iterable<Buffer> }> {
+    this.refuseOnLearner();
     this.auth.checkMaintenance(caller);
     // The stream holds what is on disk, so everything applied so far is written first; its size is only known
     // once it has been read, and clients want remaining_bytes from the first chunk on.
@@ -407,6 +428,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
   }
 
   async moveLeader(targetId: bigint): Promise<void> {
+    this.refuseOnLearner();
     if (!this.p.raft.isLeader) throw new EtcdError('notLeader');
     if (!this.p.membership.get(targetId)) throw new EtcdError('badLeaderTransferee');
     if (targetId === this.memberId) return;
