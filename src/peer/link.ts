@@ -39,6 +39,8 @@ export interface LinkOptions {
   /** The stream broke: Raft should stop assuming messages get through. */
   onStreamLost: () => void;
   onSnapshotDone: (ok: boolean) => void;
+  /** The peer refused us because we were removed from the cluster. */
+  onRemoved?: () => void;
 }
 
 type StreamState = 'connecting' | 'active' | 'down';
@@ -217,6 +219,9 @@ export class PeerLink {
     this.opts.stats.droppedMessages += this.pending.length;
     this.endStream();
     const failure = err ? `${grpc.status[err.code]}: ${err.details}` : 'closed by peer';
+    if (err?.code === grpc.status.FAILED_PRECONDITION && /was removed from cluster/.test(err.details)) {
+      this.opts.onRemoved?.();
+    }
     if (wasActive || failure !== this.lastFailure) {
       this.logger.warn({ url: this.urls[this.urlIndex], reason: failure }, 'peer stream lost');
     }

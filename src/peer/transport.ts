@@ -38,6 +38,8 @@ export interface PeerTransportOptions {
    * carry no data, as etcd sends its current backend rather than a copy kept for the purpose).
    */
   snapshotData?: (m: Message) => Promise<Uint8Array>;
+  /** A peer refused this member as removed from the cluster (it may have missed its own removal entry). */
+  onRemoved?: () => void;
   /** Who may call us; defaults to the members added with addPeer. */
   isKnownPeer?: (id: bigint) => boolean;
   /** Certificates for dialling https peer URLs; a function is asked again before each new connection. */
@@ -196,6 +198,7 @@ export class PeerTransport implements RaftTransport {
       stats: this.counters,
       onStreamLost: () => this.markUnreachable(id),
       onSnapshotDone: (ok) => this.opts.onSnapshotStatus(id, ok),
+      onRemoved: this.opts.onRemoved,
     }));
   }
 

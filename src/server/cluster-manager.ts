@@ -113,7 +113,6 @@ export class ClusterManager {
         ms.remove(cc.nodeId);
         this.d.logger.info({ member: cc.nodeId.toString(16) }, 'removed member');
         if (cc.nodeId === this.d.memberId) {
-          this.d.logger.warn('the member has been permanently removed from the cluster; stopping');
           this.d.onRemovedSelf();
         } else {
           this.d.peers.removePeer(cc.nodeId);

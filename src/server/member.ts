@@ -231,6 +231,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
       return Buffer.concat(chunks);
     },
     onLeaseRenew: async (id) => server.leaseRenew(id),
+    onRemoved: () => removedFromCluster(),
     memberInfo: () => ({ name: cfg.name, clientUrls: cfg.advertiseClientUrls, membership: membership.encode() }),
   });
 
@@ -245,6 +246,16 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     Math.max(100, cfg.heartbeatInterval * 2),
     requestTimeoutMs,
   );
+
+  // A removed member stops itself, whether it applied its own removal or a peer refused it as removed.
+  let removing = false;
+  const removedFromCluster = (): void => {
+    if (removing) return;
+    removing = true;
+    logger.warn('the member has been permanently removed from the cluster; stopping');
+    // Let the apply of the removal finish (and be written) before the process stops itself.
+    setTimeout(() => process.kill(process.pid, 'SIGTERM'), 100).unref();
+  };
 
   // A single voter need not wait out an election timeout to lead; Raft ignores the campaign until the
   // configuration entries written at bootstrap are applied, so it is retried after each apply until it wins.
@@ -356,10 +367,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     header: () => server.clusterHeader(),
     strictReconfigCheck: cfg.strictReconfigCheck,
     logger,
-    onRemovedSelf: () => {
-      // Let the apply of the removal finish (and be written) before the process stops itself.
-      setTimeout(() => process.kill(process.pid, 'SIGTERM'), 100).unref();
-    },
+    onRemovedSelf: () => removedFromCluster(),
   });
 
   server = new EtcdServer({
