@@ -52,6 +52,7 @@ function checkUrls(peerId: bigint, urls: string[]): void {
 }
 
 export class PeerLink {
+  private activeSinceMs = 0;
   readonly peerId: bigint;
   private readonly opts: LinkOptions;
   private readonly logger: Logger;
@@ -195,6 +196,7 @@ export class PeerLink {
     call.on('metadata', () => {
       if (this.call !== call) return;
       this.state = 'active';
+      this.activeSinceMs = Date.now();
       this.backoffMs = MIN_BACKOFF_MS;
       this.lastFailure = '';
       this.logger.info({ url: this.urls[this.urlIndex] }, 'peer stream established');
@@ -203,6 +205,11 @@ export class PeerLink {
     this.state = 'connecting';
     this.blocked = false;
     this.flush();
+  }
+
+  /** When the stream to this peer last became active; undefined while it is down. */
+  get activeSince(): number | undefined {
+    return this.state === 'active' ? this.activeSinceMs : undefined;
   }
 
   private endStream(): void {

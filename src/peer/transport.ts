@@ -202,6 +202,11 @@ export class PeerTransport implements RaftTransport {
     }));
   }
 
+  /** When the stream to peer `id` became active (ms since the epoch), or undefined while it is down. */
+  activeSince(id: bigint): number | undefined {
+    return this.links.get(id)?.activeSince;
+  }
+
   updatePeer(id: bigint, urls: string[]): void {
     this.links.get(id)?.updateUrls(urls);
   }

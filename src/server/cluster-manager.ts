@@ -28,7 +28,12 @@ export interface PeerDirectory {
   addPeer(id: bigint, urls: string[]): void;
   updatePeer(id: bigint, urls: string[]): void;
   removePeer(id: bigint): void;
+  /** When this member's stream to peer `id` became active, or undefined while it is down. */
+  activeSince(id: bigint): number | undefined;
 }
+
+/** etcd's HealthInterval: a peer counts as connected once its stream has been up this long. */
+const HEALTH_INTERVAL_MS = 5000;
 
 /** etcd promotes a learner only once its log has reached this share of the leader's. */
 const LEARNER_READY_SHARE = 0.9;
@@ -150,8 +155,10 @@ export class ClusterManager {
     if (peerUrls.some((u) => taken.has(u))) throw new EtcdError('peerURLExist');
     const id = memberIdFor(peerUrls, this.d.clusterToken, Math.floor(Date.now() / 1000));
     if (this.d.membership.get(id) || this.d.membership.isRemoved(id)) throw new EtcdError('memberExist');
-    if (!req.isLearner && this.d.strictReconfigCheck && !this.readyForVoters(+1)) {
-      throw new EtcdError('memberNotEnoughStarted');
+    if (!req.isLearner && this.d.strictReconfigCheck) {
+      if (!this.readyForVoters(+1)) throw new EtcdError('memberNotEnoughStarted');
+      // Adding a voter raises the quorum: every voter must be reachable, or the change could stall the cluster.
+      if (this.connectedVoters() !== this.voters().length) throw new EtcdError('unhealthy');
     }
     const member: MemberRecord = { id, name: '', peerUrls, clientUrls: [], isLearner: req.isLearner };
     const members = await this.configure(
@@ -165,8 +172,12 @@ export class ClusterManager {
   async memberRemove(id: bigint): Promise<MemberRemoveResponse> {
     const m = this.d.membership.get(id);
     if (!m) throw new EtcdError(this.d.membership.isRemoved(id) ? 'memberNotFound' : 'memberNotFound');
-    if (!m.isLearner && this.d.strictReconfigCheck && !this.readyForVoters(-1, id)) {
-      throw new EtcdError('memberNotEnoughStarted');
+    if (!m.isLearner && this.d.strictReconfigCheck) {
+      if (!this.readyForVoters(-1, id)) throw new EtcdError('memberNotEnoughStarted');
+      // A member that is down is not part of the active quorum; removing a live one must leave a quorum connected.
+      const downAlready = id !== this.d.memberId && this.d.peers.activeSince(id) === undefined;
+      const voters = this.voters().length;
+      if (!downAlready && this.connectedVoters() - 1 < 1 + Math.floor((voters - 1) / 2)) throw new EtcdError('unhealthy');
     }
     const members = await this.configure(ConfChangeType.RemoveNode, id, m);
     return { header: this.d.header(), members };
@@ -203,6 +214,20 @@ export class ClusterManager {
     return learner.match >= leader.match * LEARNER_READY_SHARE;
   }
 
+  private voters(): MemberRecord[] {
+    return this.d.membership.list().filter((m) => !m.isLearner);
+  }
+
+  /** Voters this member has been connected to for HEALTH_INTERVAL_MS (itself included), as etcd counts them. */
+  private connectedVoters(): number {
+    const since = Date.now() - HEALTH_INTERVAL_MS;
+    return this.voters().filter((m) => {
+      if (m.id === this.d.memberId) return true;
+      const t = this.d.peers.activeSince(m.id);
+      return t !== undefined && t <= since;
+    }).length;
+  }
+
   /**
    * etcd's strict reconfiguration check: after the change (delta voters, `without` excluded), the voters that have
    * started (published their name) must still form a quorum.
@@ -211,6 +236,8 @@ export class ClusterManager {
     const voters = this.d.membership.list().filter((m) => !m.isLearner && m.id !== without);
     const started = voters.filter((m) => m.name !== '').length;
     const size = voters.length + (delta > 0 ? delta : 0);
+    // etcd allows growing a one-member cluster to two (how a cluster is rebuilt from one restored member).
+    if (delta > 0 && started === 1 && size === 2) return true;
     return started >= Math.floor(size / 2) + 1;
   }
 
