@@ -4,6 +4,12 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { MessageBatch, PeerServer, RaftMessage, SnapshotAck, SnapshotChunk, StreamEnd } from '../gen/tetcdpb/raft';
 import { MessageType, type Message } from '../raft/types';
+import type {
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  MemberPromoteRequest,
+  MemberPromoteResponse,
+} from '../gen/etcdserverpb/rpc';
 import { toServiceError } from '../server/errors';
 import { messageFromProto } from './codec';
 import { formatId, readIdentity, rejectCaller, type LocalMember } from './identity';
@@ -11,6 +17,11 @@ import { formatId, readIdentity, rejectCaller, type LocalMember } from './identi
 export interface InboundStats {
   receivedBatches: number;
   receivedMessages: number;
+}
+
+export interface LeaderCalls {
+  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponse>;
+  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse>;
 }
 
 export interface MemberInfo {
@@ -27,6 +38,8 @@ export interface InboundOptions {
   linkAllows: (from: bigint) => boolean;
   deliver: (m: Message) => void;
   onLeaseRenew?: (id: bigint) => Promise<bigint>;
+  /** Leader-only calls a follower forwards here. */
+  leaderCalls?: LeaderCalls;
   memberInfo?: () => MemberInfo;
 }
 
@@ -76,6 +89,8 @@ export class Inbound {
           (err: unknown) => callback(toServiceError(err)),
         );
       },
+      memberPromote: (call, callback) => this.serveLeaderCall(call, callback, (c) => c.memberPromote(call.request)),
+      leaseTimeToLive: (call, callback) => this.serveLeaderCall(call, callback, (c) => c.leaseTimeToLive(call.request)),
       memberInfo: (_call, callback) => {
         const info = this.opts.memberInfo?.() ?? { name: '', clientUrls: [] };
         const { memberId, clusterId } = this.opts.local;
@@ -88,6 +103,23 @@ export class Inbound {
         });
       },
     };
+  }
+
+  private serveLeaderCall<Res>(
+    call: { metadata: grpc.Metadata },
+    callback: grpc.sendUnaryData<Res>,
+    run: (calls: LeaderCalls) => Promise<Res>,
+  ): void {
+    if (admit(this.opts, call.metadata, callback) === undefined) return;
+    const calls = this.opts.leaderCalls;
+    if (calls === undefined) {
+      callback(failure(grpc.status.UNIMPLEMENTED, 'this member does not serve forwarded calls'));
+      return;
+    }
+    run(calls).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toServiceError(err)),
+    );
   }
 
   close(): void {

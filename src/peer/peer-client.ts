@@ -1,6 +1,12 @@
 // Unary calls from this member to another one for needs outside Raft, e.g. forwarding a lease
 // keep-alive to the leader or checking who answers on a peer URL before joining.
 import * as grpc from '@grpc/grpc-js';
+import type {
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  MemberPromoteRequest,
+  MemberPromoteResponse,
+} from '../gen/etcdserverpb/rpc';
 import { PeerClient as PeerGrpcClient } from '../gen/tetcdpb/raft';
 import {
   CHANNEL_OPTIONS,
@@ -51,6 +57,21 @@ export class PeerClient {
     const md = identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.memberId, to: this.opts.peerId });
     return new Promise((resolve, reject) => {
       this.channel().leaseRenew({ id }, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res.ttl)));
+    });
+  }
+
+  /** Leader-only calls, forwarded to the leader. */
+  memberPromote(req: MemberPromoteRequest): Promise<MemberPromoteResponse> {
+    const md = identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.memberId, to: this.opts.peerId });
+    return new Promise((resolve, reject) => {
+      this.channel().memberPromote(req, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+
+  leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    const md = identityMetadata({ clusterId: this.opts.clusterId, from: this.opts.memberId, to: this.opts.peerId });
+    return new Promise((resolve, reject) => {
+      this.channel().leaseTimeToLive(req, md, this.callOptions(), (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 

@@ -21,7 +21,7 @@ import {
   type PeerTlsSource,
 } from './endpoints';
 import { formatId } from './identity';
-import { Inbound, type MemberInfo } from './inbound';
+import { Inbound, type LeaderCalls, type MemberInfo } from './inbound';
 import { PeerLink } from './link';
 
 export interface PeerTransportOptions {
@@ -46,6 +46,7 @@ export interface PeerTransportOptions {
   tls?: PeerTlsSource;
   /** Serves LeaseRenew from other members (the leader's job). */
   onLeaseRenew?: (id: bigint) => Promise<bigint>;
+  leaderCalls?: LeaderCalls;
   /** Answers MemberInfo; an empty name and no client URLs when absent. */
   memberInfo?: () => MemberInfo;
 }
@@ -111,6 +112,7 @@ export class PeerTransport implements RaftTransport {
       linkAllows: (from) => this.linkFilter(from, this.memberId),
       deliver: (m) => this.opts.onMessage(m),
       onLeaseRenew: opts.onLeaseRenew,
+      leaderCalls: opts.leaderCalls,
       memberInfo: opts.memberInfo,
     });
   }

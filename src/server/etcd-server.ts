@@ -290,6 +290,9 @@ export class EtcdServer implements ServiceApi, AuthApi {
 
   async leaseTimeToLive(req: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
     this.refuseOnLearner();
+    // Remaining TTLs live on the leader's clock only.
+    const peer = this.leaderPeerIfFollower();
+    if (peer) return peer.leaseTimeToLive(req);
     await this.p.reads.wait();
     if (!this.p.lessor.has(req.ID)) {
       // etcd answers an unknown lease with TTL -1 rather than an error ("lease ... already expired").
@@ -357,7 +360,16 @@ export class EtcdServer implements ServiceApi, AuthApi {
 
   async memberPromote(id: bigint, caller?: Caller): Promise<MemberPromoteResponse> {
     this.auth.checkAdmin(caller);
-    return this.p.cluster.memberPromote(id);
+    // Only the leader knows whether the learner has caught up: a follower forwards the call, as etcd does.
+    const peer = this.leaderPeerIfFollower();
+    return peer ? peer.memberPromote({ ID: id }) : this.p.cluster.memberPromote(id);
+  }
+
+  /** A client for the leader when this member is a follower that knows one; undefined on the leader. */
+  private leaderPeerIfFollower(): PeerClient | undefined {
+    const leader = this.leader();
+    if (leader === 0n || this.p.raft.isLeader) return undefined;
+    return this.p.leaderPeer(leader);
   }
 
   // ---- Maintenance ----

@@ -232,6 +232,10 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
     },
     onLeaseRenew: async (id) => server.leaseRenew(id),
     onRemoved: () => removedFromCluster(),
+    leaderCalls: {
+      memberPromote: (req) => server.memberPromote(req.ID),
+      leaseTimeToLive: (req) => server.leaseTimeToLive(req),
+    },
     memberInfo: () => ({ name: cfg.name, clientUrls: cfg.advertiseClientUrls, membership: membership.encode() }),
   });
 
