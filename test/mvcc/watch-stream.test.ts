@@ -60,14 +60,19 @@ test('created responses allocate ids from 0 per stream and precede the watcher e
   stream.create(createReq('a', { startRevision: 2n }));
   src.put('a', '2'); // 3
   await flush();
-  assert.deepEqual(sent.map(view), [
+  const views = sent.map(view);
+  assert.deepEqual(views.slice(0, 4), [
     { id: 0n, rev: 2n, created: true, events: [] },
     { id: 1n, rev: 2n, created: true, events: [] },
     { id: 2n, rev: 2n, created: true, events: [] },
     { id: 0n, rev: 3n, events: ['a@3'] },
-    // Still catching up when revision 3 was written: both revisions come from history in one response.
-    { id: 2n, rev: 3n, events: ['a@2', 'a@3'] },
   ]);
+  // Watcher 2 catches up from history: whether revision 3 comes in the same response as revision 2 depends on
+  // when the catch-up ran, but it sees both, in order, once each, and only after its created response.
+  assert.deepEqual(
+    views.slice(4).flatMap((v) => (v.id === 2n ? v.events : ['unexpected'])),
+    ['a@2', 'a@3'],
+  );
   assert.deepEqual(sent[0].header, { clusterId: 7n, memberId: 8n, revision: 2n, raftTerm: 9n });
 });
 

@@ -291,7 +291,7 @@ describe('PeerClient', () => {
     const renewed: bigint[] = [];
     const a = await startMember(1n, CLUSTER);
     const b = await startMember(2n, CLUSTER, {
-      memberInfo: () => ({ name: 'infra2', clientUrls: ['http://127.0.0.1:2379'] }),
+      memberInfo: () => ({ name: 'infra2', clientUrls: ['http://127.0.0.1:2379'], membership: Buffer.from('{"m":1}') }),
       onLeaseRenew: async (id) => {
         if (id === 404n) throw Object.assign(new Error('requested lease not found'), { code: grpc.status.NOT_FOUND });
         renewed.push(id);
@@ -307,12 +307,13 @@ describe('PeerClient', () => {
         clusterId: CLUSTER,
         name: 'infra2',
         clientUrls: ['http://127.0.0.1:2379'],
+        membership: Buffer.from('{"m":1}'),
       });
       assert.equal(await client.leaseRenew(0x7fff_ffff_ffff_fff0n), 60n);
       assert.deepEqual(renewed, [0x7fff_ffff_ffff_fff0n]);
       await assert.rejects(client.leaseRenew(404n), (err: grpc.ServiceError) => {
         assert.equal(err.code, grpc.status.NOT_FOUND);
-        assert.equal(err.details, 'requested lease not found');
+        assert.equal(err.details, 'etcdserver: requested lease not found');
         return true;
       });
       await assert.rejects(stranger.leaseRenew(1n), (err: grpc.ServiceError) => err.code === grpc.status.FAILED_PRECONDITION);
