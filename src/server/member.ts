@@ -483,9 +483,11 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   registerV3Gateway(http, server, { lock: new V3Lock(server), election: new V3Election(server) });
   if (process.env.TETCD_TEST_FAULTS === '1') registerFaultInjection(http, transport, logger);
 
-  // Like etcd, serve clients only once this member's name and client URLs are published through Raft (which also
-  // means a quorum is reachable).
-  while (!stopping && !isPublished()) await new Promise((r) => setTimeout(r, 20));
+  // Like etcd, serve clients once this member's name and client URLs are published through Raft (which also means
+  // a quorum is reachable), so member list never shows it without its URLs. Unlike etcd, not forever: a member cut
+  // off from its cluster still answers /health (false) and says "no leader" rather than leaving clients hanging.
+  const publishDeadline = Date.now() + Math.max(5000, 5 * cfg.electionTimeout);
+  while (!stopping && !isPublished() && Date.now() < publishDeadline) await new Promise((r) => setTimeout(r, 20));
 
   let listeners: ClientListeners;
   try {
