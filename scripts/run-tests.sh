@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
-exec node --test --test-concurrency=2 "$@" "${files[@]}"
+# A test that hangs fails after 5 minutes instead of stalling the run.
+exec node --test --test-concurrency=2 --test-timeout=300000 "$@" "${files[@]}"
