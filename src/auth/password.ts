@@ -5,9 +5,9 @@ import bcrypt from 'bcryptjs';
 /** Go's bcrypt limits; etcd falls back to the default cost for anything outside them. */
 const MIN_COST = 4;
 const MAX_COST = 31;
-export const DEFAULT_BCRYPT_COST = 10;
+const DEFAULT_BCRYPT_COST = 10;
 
-export function effectiveCost(cost: number): number {
+function effectiveCost(cost: number): number {
   return Number.isInteger(cost) && cost >= MIN_COST && cost <= MAX_COST ? cost : DEFAULT_BCRYPT_COST;
 }
 

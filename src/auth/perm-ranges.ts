@@ -4,7 +4,7 @@
 import { Permission_Type, type Permission } from '../gen/authpb/auth';
 
 /** [begin, end) with empty `end` (or `begin`) standing for +infinity. */
-export interface KeyInterval {
+interface KeyInterval {
   begin: Buffer;
   end: Buffer;
 }
@@ -18,12 +18,12 @@ export function compareAffine(a: Buffer, b: Buffer): number {
 }
 
 /** The smallest interval holding just `key`: [key, key + "\0"). */
-export function pointInterval(key: Buffer): KeyInterval {
+function pointInterval(key: Buffer): KeyInterval {
   return { begin: key, end: Buffer.concat([key, ZERO]) };
 }
 
 /** The interval a stored permission grants: a single key without range_end, else [key, range_end). */
-export function permissionInterval(perm: Pick<Permission, 'key' | 'rangeEnd'>): KeyInterval {
+function permissionInterval(perm: Pick<Permission, 'key' | 'rangeEnd'>): KeyInterval {
   if (perm.rangeEnd.length === 0) return pointInterval(perm.key);
   return { begin: perm.key, end: perm.rangeEnd.equals(ZERO) ? Buffer.alloc(0) : perm.rangeEnd };
 }

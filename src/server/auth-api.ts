@@ -72,10 +72,6 @@ export function requestHeader(caller: Caller | undefined): RequestHeader {
 export class AuthService implements AuthApi {
   constructor(private readonly p: AuthApiParts) {}
 
-  get store(): AuthStore {
-    return this.p.store;
-  }
-
   // ---- who is calling ----
 
   async callerFromToken(token: string): Promise<Caller> {

@@ -172,7 +172,8 @@ function serveKeepAlive(
         // etcd answers a keep-alive for an unknown lease with TTL 0 on the stream, and ends it on other errors.
         if (call.destroyed) return;
         if (toServiceError(err).code === grpc.status.NOT_FOUND) call.write({ header: api.header(), ID: req.ID, TTL: 0n });
-        else call.destroy(Object.assign(new Error(toServiceError(err).message), toServiceError(err)));
+        // grpc-js sends a stream's error status when 'error' is emitted on it (destroy() would send none).
+        else call.emit('error', toServiceError(err));
       },
     );
   });
