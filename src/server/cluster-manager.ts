@@ -155,9 +155,9 @@ export class ClusterManager {
     if (peerUrls.some((u) => taken.has(u))) throw new EtcdError('peerURLExist');
     const id = memberIdFor(peerUrls, this.d.clusterToken, Math.floor(Date.now() / 1000));
     if (this.d.membership.get(id) || this.d.membership.isRemoved(id)) throw new EtcdError('memberExist');
-    if (!req.isLearner && this.d.strictReconfigCheck) {
-      if (!this.readyForVoters(+1)) throw new EtcdError('memberNotEnoughStarted');
-      // Adding a voter raises the quorum: every voter must be reachable, or the change could stall the cluster.
+    if (this.d.strictReconfigCheck) {
+      if (!req.isLearner && !this.readyForVoters(+1)) throw new EtcdError('memberNotEnoughStarted');
+      // As etcd: any add (a learner's too) needs every voter connected, or the change could stall the cluster.
       if (this.connectedVoters() !== this.voters().length) throw new EtcdError('unhealthy');
     }
     const member: MemberRecord = { id, name: '', peerUrls, clientUrls: [], isLearner: req.isLearner };

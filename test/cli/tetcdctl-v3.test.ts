@@ -123,9 +123,17 @@ describe('tetcdctl v3 matches etcdctl', { skip }, () => {
     assert.equal(added.code, 0, added.stderr);
     const id = /^Member +([0-9a-f]+) added to cluster +[0-9a-f]+\n/.exec(added.stdout)?.[1];
     assert.ok(id, added.stdout);
+    // etcdctl lists the cluster in the order of the response's members, which etcd sorts by ID.
+    // (Member IDs are uint64: read them as text, JSON numbers would lose precision.)
+    const listed = (await ours(['member', 'list', '-w', 'json'])).stdout;
+    const defaultId = BigInt(/"ID":(\d+),"name":"default"/.exec(listed)![1]);
+    const entries = [
+      { id: defaultId, entry: `default=${member.peerUrl}` },
+      { id: BigInt('0x' + id), entry: `n2=${peer}` },
+    ].sort((a, b) => (a.id < b.id ? -1 : 1));
     assert.ok(
       added.stdout.endsWith(
-        `\nETCD_NAME="n2"\nETCD_INITIAL_CLUSTER="default=${member.peerUrl},n2=${peer}"\n` +
+        `\nETCD_NAME="n2"\nETCD_INITIAL_CLUSTER="${entries.map((e) => e.entry).join(',')}"\n` +
           `ETCD_INITIAL_ADVERTISE_PEER_URLS="${peer}"\nETCD_INITIAL_CLUSTER_STATE="existing"\n`,
       ),
       added.stdout,
