@@ -59,6 +59,8 @@ export interface ClusterManagerDeps {
 }
 
 export class ClusterManager {
+  private promoting = false;
+
   constructor(private readonly d: ClusterManagerDeps) {}
 
   get membership(): Membership {
@@ -203,6 +205,21 @@ export class ClusterManager {
     if (this.d.strictReconfigCheck && !this.readyForVoters(+1)) throw new EtcdError('memberNotEnoughStarted');
     const members = await this.configure(ConfChangeType.AddNode, id, { ...m, isLearner: false });
     return { header: this.d.header(), members };
+  }
+
+  /**
+   * --auto-promote-learners (tetcd only): on the leader, promote each learner that has caught up. Called on a timer;
+   * at most one promotion is in flight, since Raft takes one configuration change at a time.
+   */
+  promoteReadyLearners(): void {
+    if (this.promoting || !this.d.raft.isLeader) return;
+    const ready = this.d.membership.list().find((m) => m.isLearner && m.name !== '' && this.learnerReady(m.id));
+    if (!ready) return;
+    this.promoting = true;
+    this.memberPromote(ready.id)
+      .then(() => this.d.logger.info({ member: ready.id.toString(16) }, 'auto-promoted a caught-up learner'))
+      .catch((err) => this.d.logger.debug({ err, member: ready.id.toString(16) }, 'auto-promotion not done yet'))
+      .finally(() => (this.promoting = false));
   }
 
   /** Whether a learner has caught up enough to vote (etcd's isLearnerReady; leader only). */

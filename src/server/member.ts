@@ -417,6 +417,8 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
 
   raft.start();
   campaignIfAlone();
+  const autoPromote = cfg.autoPromoteLearners ? setInterval(() => cluster.promoteReadyLearners(), 1000) : undefined;
+  autoPromote?.unref();
   const leaseTimers = new LeaseTimers(server, lessor, raft, logger);
   leaseTimers.start();
   const compactionPlan = planAutoCompaction(cfg.autoCompactionMode, cfg.autoCompactionRetention);
@@ -465,6 +467,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   async function shutdown(): Promise<void> {
     stopping = true;
     clearInterval(publishTimer);
+    if (autoPromote) clearInterval(autoPromote);
     leaseTimers.stop();
     autoCompactor?.stop();
     reads.close();
