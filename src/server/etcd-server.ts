@@ -340,25 +340,30 @@ export class EtcdServer implements ServiceApi, AuthApi {
   // ---- Cluster ----
 
   async memberList(): Promise<MemberListResponse> {
+    this.refuseOnLearner();
     return { header: this.clusterHeader(), members: this.p.membership.toProto() };
   }
 
   async memberAdd(req: MemberAddRequest, caller?: Caller): Promise<MemberAddResponse> {
+    this.refuseOnLearner();
     this.auth.checkAdmin(caller);
     return this.p.cluster.memberAdd(req);
   }
 
   async memberRemove(id: bigint, caller?: Caller): Promise<MemberRemoveResponse> {
+    this.refuseOnLearner();
     this.auth.checkAdmin(caller);
     return this.p.cluster.memberRemove(id);
   }
 
   async memberUpdate(req: MemberUpdateRequest, caller?: Caller): Promise<MemberUpdateResponse> {
+    this.refuseOnLearner();
     this.auth.checkAdmin(caller);
     return this.p.cluster.memberUpdate(req);
   }
 
   async memberPromote(id: bigint, caller?: Caller): Promise<MemberPromoteResponse> {
+    this.refuseOnLearner();
     this.auth.checkAdmin(caller);
     // Only the leader knows whether the learner has caught up: a follower forwards the call, as etcd does.
     const peer = this.leaderPeerIfFollower();

@@ -143,7 +143,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
   // Before anything is opened: unreadable certificates stop the start-up here.
   const peerTls = await peerTlsSource(cfg, logger);
   const clientTls = await clientTlsSource(cfg, logger);
-  const log = await RaftLogStore.open(paths.wal);
+  const log = await RaftLogStore.open(paths.wal, { maxSnapshots: cfg.maxSnapshots });
   const mvcc = await MvccStore.open(paths.db);
   let identity: Awaited<ReturnType<typeof resolveIdentity>>;
   try {

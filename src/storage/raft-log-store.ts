@@ -29,7 +29,7 @@ import {
 import {
   dataChecksum,
   readSnapshotFile,
-  removeSnapshotFilesExcept,
+  pruneSnapshotFiles,
   snapshotFileName,
   writeSnapshotFile,
 } from './snapshot-files';
@@ -51,6 +51,9 @@ export class StorageCorruptedError extends Error {
 }
 
 type Db = ClassicLevel<Buffer, Buffer>;
+
+/** etcd's default --max-snapshots. */
+const DEFAULT_MAX_SNAPSHOTS = 5;
 type Batch = ChainedBatch<Db, Buffer, Buffer>;
 type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
@@ -67,22 +70,24 @@ export class RaftLogStore {
     private snapMeta: StoredSnapshotMeta | undefined,
     /** Index of the last stored entry, or the snapshot's index when no entry follows it. */
     private lastIndex: number,
+    private readonly maxSnapshots: number,
   ) {}
 
-  static async open(dir: string): Promise<RaftLogStore> {
+  /** `maxSnapshots`: snapshot files to retain, the current one included (etcd's --max-snapshots; 0 = all). */
+  static async open(dir: string, opts: { maxSnapshots?: number } = {}): Promise<RaftLogStore> {
     const snapDir = path.join(dir, 'snap');
     await fs.mkdir(snapDir, { recursive: true });
     const db: Db = new ClassicLevel(path.join(dir, 'log'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
     try {
-      return await RaftLogStore.recover(db, snapDir);
+      return await RaftLogStore.recover(db, snapDir, opts.maxSnapshots ?? DEFAULT_MAX_SNAPSHOTS);
     } catch (err) {
       await db.close();
       throw err;
     }
   }
 
-  private static async recover(db: Db, snapDir: string): Promise<RaftLogStore> {
+  private static async recover(db: Db, snapDir: string, maxSnapshots: number): Promise<RaftLogStore> {
     const metaBuf = await db.get(SNAPSHOT_META_KEY);
     const snapMeta = metaBuf === undefined ? undefined : decodeSnapshotMeta(metaBuf);
     const snapIndex = snapMeta?.metadata.index ?? 0;
@@ -102,8 +107,8 @@ export class RaftLogStore {
     }
     // Deleting them now keeps a later append that fills the hole from resurrecting them.
     if (afterGap.length > 0) await db.batch(afterGap, { sync: true });
-    await removeSnapshotFilesExcept(snapDir, snapMeta && snapshotFileName(snapMeta.metadata));
-    return new RaftLogStore(db, snapDir, snapMeta, lastIndex);
+    await pruneSnapshotFiles(snapDir, snapMeta && snapshotFileName(snapMeta.metadata), maxSnapshots);
+    return new RaftLogStore(db, snapDir, snapMeta, lastIndex, maxSnapshots);
   }
 
   private static async readHardState(db: Db): Promise<HardState> {
@@ -209,10 +214,10 @@ export class RaftLogStore {
     return { metadata: snapshot.metadata, dataSize: snapshot.data.length, dataCrc: dataChecksum(snapshot.data) };
   }
 
-  /** Once the metadata naming `snapMeta` is durable, the previous snapshot's file is garbage. */
+  /** Once the metadata naming `snapMeta` is durable, snapshot files beyond the retained ones are garbage. */
   private async switchSnapshot(snapMeta: StoredSnapshotMeta): Promise<void> {
     this.snapMeta = snapMeta;
-    await removeSnapshotFilesExcept(this.snapDir, snapshotFileName(snapMeta.metadata));
+    await pruneSnapshotFiles(this.snapDir, snapshotFileName(snapMeta.metadata), this.maxSnapshots);
   }
 
   private async readSnapshot(meta: StoredSnapshotMeta): Promise<Snapshot> {

@@ -43,13 +43,25 @@ export async function readSnapshotFile(dir: string, name: string): Promise<Uint8
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
-/** Deletes every snapshot file (and leftover temp file) except `keep`. */
-export async function removeSnapshotFilesExcept(dir: string, keep: string | undefined): Promise<void> {
+/**
+ * Keeps `current` and the newest snapshot files before it, `retain` in all (0 keeps every older one, as etcd's
+ * --max-snapshots=0 does); deletes older ones, files newer than `current` (a crash left them unreferenced) and
+ * temp files.
+ */
+export async function pruneSnapshotFiles(dir: string, current: string | undefined, retain: number): Promise<void> {
+  const indexOf = (name: string): number => parseInt(name.slice(17, 33), 16);
+  const currentIndex = current === undefined ? 0 : indexOf(current);
+  const older: string[] = [];
   for (const name of await fs.readdir(dir)) {
-    if (name !== keep && (name.endsWith(SUFFIX) || name.endsWith(`${SUFFIX}.tmp`))) {
-      await fs.rm(path.join(dir, name), { force: true });
+    if (name.endsWith(`${SUFFIX}.tmp`)) await fs.rm(path.join(dir, name), { force: true });
+    else if (name.endsWith(SUFFIX) && name !== current) {
+      if (current !== undefined && indexOf(name) < currentIndex) older.push(name);
+      else await fs.rm(path.join(dir, name), { force: true });
     }
   }
+  older.sort((a, b) => indexOf(b) - indexOf(a));
+  const keepOlder = retain === 0 ? older.length : Math.max(0, retain - 1);
+  for (const name of older.slice(keepOlder)) await fs.rm(path.join(dir, name), { force: true });
 }
 
 async function syncDir(dir: string): Promise<void> {

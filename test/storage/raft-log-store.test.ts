@@ -148,7 +148,8 @@ test('a snapshot from the leader replaces the whole log and round-trips large da
   await assert.rejects(store.save(undefined, [], snapshot(20, 3, data)), SnapshotOutOfDateError);
 
   await store.saveSnapshot(snapshot(22, 3, new Uint8Array([9])));
-  assert.deepEqual(await fs.readdir(path.join(dir, 'snap')), [`${'3'.padStart(16, '0')}-${(22).toString(16).padStart(16, '0')}.snap`]);
+  // The previous snapshot's file stays: etcd's default --max-snapshots retains five.
+  assert.deepEqual((await fs.readdir(path.join(dir, 'snap'))).sort(), [20, 22].map((i) => `${'3'.padStart(16, '0')}-${i.toString(16).padStart(16, '0')}.snap`));
   await store.close();
   assert.deepEqual(await storedEntryIndexes(), [21, 22]);
 });
@@ -231,5 +232,24 @@ test('a RawNode persisted Ready by Ready restarts from the store with its log an
   assert.deepEqual(restored.entries(3, last + 1, Infinity), storage.entries(3, last + 1, Infinity));
   const again = new RawNode({ ...cfg, applied: 2, storage: restored });
   assert.equal(again.status().hardState.term, hardState.term);
+  await store.close();
+});
+
+test('--max-snapshots: the newest snapshot files are retained, older ones and crash leftovers removed', async () => {
+  const snapFiles = async (): Promise<number[]> =>
+    (await fs.readdir(path.join(dir, 'snap')))
+      .filter((n) => n.endsWith('.snap'))
+      .map((n) => parseInt(n.slice(17, 33), 16))
+      .sort((a, b) => a - b);
+  let store = await RaftLogStore.open(dir, { maxSnapshots: 2 });
+  await store.save({ term: 1, vote: 1n, commit: 10 }, entries(1, 10, 1));
+  for (const i of [3, 5, 8]) await store.saveSnapshot(snapshot(i, 1, new TextEncoder().encode(`state at ${i}`)));
+  assert.deepEqual(await snapFiles(), [5, 8]);
+  // A file newer than the one the metadata names is what a crash between writing it and the metadata leaves.
+  await fs.writeFile(path.join(dir, 'snap', `${'1'.padStart(16, '0')}-${'9'.padStart(16, '0')}.snap`), 'orphan');
+  await store.close();
+  store = await RaftLogStore.open(dir, { maxSnapshots: 0 });
+  assert.deepEqual(await snapFiles(), [5, 8], '0 keeps every older snapshot, but not the orphan');
+  assert.equal((await store.load()).snapshot?.metadata.index, 8);
   await store.close();
 });
