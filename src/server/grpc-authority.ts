@@ -188,6 +188,13 @@ export class AuthorityRewriter {
   }
 
   private onHeaderBlock(out: Buffer[]): void {
+    if (this.mode === 'awaitAck') {
+      // Already known to be ordinary (more requests came before the ACK): the server reads these blocks as sent.
+      out.push(...this.blockFrames);
+      this.blockFrames = [];
+      this.blockFragments = [];
+      return;
+    }
     this.decoder.write(Buffer.concat(this.blockFragments));
     this.decoder.execute();
     const headers: Array<{ name: string; value: string }> = [];
