@@ -5,6 +5,8 @@ import type { Member } from '../../src/gen/etcdserverpb/rpc';
 import { ETCD_ERRORS, statusOf, type EtcdErrorName } from '../../src/server/errors';
 import type { ServiceApi } from '../../src/server/api';
 import { idToHex } from '../../src/server/cluster-ids';
+import { authOf } from '../auth-of';
+import { asInsufficientCredentials, basicAuthCaller } from './basic-auth';
 import { clusterIdHeader, methodNotAllowed, sendHttpError, sendJson, sendText } from './http-reply';
 import { goJson, rfc3339 } from './node-json';
 import { StoreStats } from './stats';
@@ -71,6 +73,7 @@ function memberIdOf(rest: string): bigint | undefined {
 }
 
 export function registerV2Cluster(app: FastifyInstance, api: ServiceApi, opts: V2ClusterOptions = {}): void {
+  const auth = authOf(api);
   const stats = opts.stats ?? new StoreStats();
   const now = opts.now ?? Date.now;
   const startTime = now();
@@ -96,7 +99,10 @@ export function registerV2Cluster(app: FastifyInstance, api: ServiceApi, opts: V
         default:
           return await changeMember(request, reply, rest);
       }
-    } catch {
+    } catch (err) {
+      // Membership changes act for the basic-auth user (root only, once auth is on).
+      const refused = asInsufficientCredentials(err);
+      if (refused !== undefined) return sendHttpError(reply, 401, refused.cause);
       // What etcd tells clients about any failure it has no specific answer for.
       return sendHttpError(reply, 500, 'Internal Server Error');
     }
@@ -126,7 +132,8 @@ export function registerV2Cluster(app: FastifyInstance, api: ServiceApi, opts: V
       return sendHttpError(reply, 400, (err as Error).message);
     }
     try {
-      const resp = await api.memberAdd({ peerURLs, isLearner: false });
+      const caller = await basicAuthCaller(auth, request.headers.authorization);
+      const resp = await api.memberAdd({ peerURLs, isLearner: false }, caller);
       const added = resp.member ?? { ID: 0n, name: '', peerURLs, clientURLs: [], isLearner: false };
       return sendJson(reply, 201, `${goJson(memberJson({ ...added, name: '', clientURLs: [] }))}\n`);
     } catch (err) {
@@ -151,8 +158,9 @@ export function registerV2Cluster(app: FastifyInstance, api: ServiceApi, opts: V
       }
     }
     try {
-      if (request.method === 'DELETE') await api.memberRemove(id);
-      else await api.memberUpdate({ ID: id, peerURLs });
+      const caller = await basicAuthCaller(auth, request.headers.authorization);
+      if (request.method === 'DELETE') await api.memberRemove(id, caller);
+      else await api.memberUpdate({ ID: id, peerURLs }, caller);
       return reply.code(204).send();
     } catch (err) {
       if (is(err, 'memberNotFound')) return sendHttpError(reply, 404, `No such member: ${idToHex(id)}`);

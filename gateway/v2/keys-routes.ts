@@ -1,8 +1,11 @@
 // /v2/keys: parses a request like etcd's v2 HTTP handler, picks the store operation etcd's applier would
 // (set, create, update, compareAndSwap, delete, compareAndDelete, get, or a watch) and writes the event with
-// etcd's headers and status codes.
+// etcd's headers and status codes. Each request acts for the v3 user its basic credentials name (basic-auth.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceApi } from '../../src/server/api';
+import type { Caller, ServiceApi } from '../../src/server/api';
+import { actingFor } from '../../src/server/prefix-queue';
+import { authOf } from '../auth-of';
+import { asInsufficientCredentials, basicAuthCaller } from './basic-auth';
 import { asV2Error } from './errors';
 import { clusterIdHeader, methodNotAllowed, sendJson, sendV2Error, JSON_TYPE } from './http-reply';
 import { Keyspace } from './keyspace';
@@ -29,6 +32,10 @@ export function registerV2Keys(app: FastifyInstance, api: ServiceApi, opts: V2Ke
   const ks = new Keyspace(opts.prefix);
   const store = new V2Store(api, ks, Date.now, opts.stats);
   const watchTimeoutMs = opts.watchTimeoutMs ?? WATCH_TIMEOUT_MS;
+  const auth = authOf(api);
+  // The store holds nothing between requests but its counters, so a caller's store is a cheap view sharing them.
+  const storeFor = (caller: Caller | undefined): V2Store =>
+    caller === undefined ? store : new V2Store(actingFor(api, caller), ks, Date.now, store.stats);
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const method = request.method as V2Method;
@@ -37,11 +44,12 @@ export function registerV2Keys(app: FastifyInstance, api: ServiceApi, opts: V2Ke
     try {
       const body = typeof request.body === 'string' ? request.body : '';
       const req = parseKeyRequest(method, request.url, request.headers['content-type'], body);
-      if (req.wait) return await watch(reply, req);
-      const result = await dispatch(store, req);
+      const caller = await basicAuthCaller(auth, request.headers.authorization);
+      if (req.wait) return await watch(reply, req, caller);
+      const result = await dispatch(storeFor(caller), req);
       return sendEvent(reply, result, req.noValueOnSuccess);
     } catch (err) {
-      return sendV2Error(reply, asV2Error(err));
+      return sendV2Error(reply, asInsufficientCredentials(err) ?? asV2Error(err));
     }
   };
 
@@ -55,7 +63,7 @@ export function registerV2Keys(app: FastifyInstance, api: ServiceApi, opts: V2Ke
     return sendJson(reply, created ? 201 : 200, renderEvent(shown));
   };
 
-  const watch = async (reply: FastifyReply, req: V2Request) => {
+  const watch = async (reply: FastifyReply, req: V2Request, caller: Caller | undefined) => {
     const raw = reply.raw;
     // Events can come before the headers are out (history replays at once): they wait here until then.
     const early: string[] = [];
@@ -68,7 +76,7 @@ export function registerV2Keys(app: FastifyInstance, api: ServiceApi, opts: V2Ke
       clearTimeout(timer);
       if (live && !raw.destroyed) raw.end();
     };
-    const w = await startV2Watch(api, ks, req, {
+    const w = await startV2Watch(actingFor(api, caller), ks, req, {
       event: (ev) => {
         if (!live) early.push(renderEvent(ev));
         else if (!raw.destroyed) raw.write(renderEvent(ev));

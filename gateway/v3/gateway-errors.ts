@@ -41,5 +41,5 @@ export function streamErrorChunk(code: number, message: string): string {
   return `{"error":{"grpc_code":${code},"http_code":${http}${msg},"http_status":${goQuote(STATUS_CODES[http] ?? '')}}}`;
 }
 
-/** What a gRPC server answers for a service it does not register; our auth service does not exist yet. */
+/** What a gRPC server answers for a service it does not register: the auth routes of a gateway given no auth service. */
 export const AUTH_UNIMPLEMENTED = { code: Status.UNIMPLEMENTED, message: 'unknown service etcdserverpb.Auth' };

@@ -12,22 +12,24 @@ import type {
   ResignResponse,
 } from '../../src/gen/v3electionpb/v3election';
 import type { LockRequest, LockResponse, UnlockRequest, UnlockResponse } from '../../src/gen/v3lockpb/v3lock';
+import type { Caller } from '../../src/server/api';
 import { statusOf } from '../../src/server/errors';
 
+/** Each call acts for `caller`, the user the request's token names (undefined without one). */
 export interface LockApi {
   /** Waits until the lock is held; `signal` aborts when the HTTP client goes away. */
-  lock(req: LockRequest, signal: AbortSignal): Promise<LockResponse>;
-  unlock(req: UnlockRequest): Promise<UnlockResponse>;
+  lock(req: LockRequest, signal: AbortSignal, caller?: Caller): Promise<LockResponse>;
+  unlock(req: UnlockRequest, caller?: Caller): Promise<UnlockResponse>;
 }
 
 export interface ElectionApi {
   /** Waits until elected; `signal` aborts when the HTTP client goes away. */
-  campaign(req: CampaignRequest, signal: AbortSignal): Promise<CampaignResponse>;
-  proclaim(req: ProclaimRequest): Promise<ProclaimResponse>;
-  leader(req: LeaderRequest): Promise<LeaderResponse>;
+  campaign(req: CampaignRequest, signal: AbortSignal, caller?: Caller): Promise<CampaignResponse>;
+  proclaim(req: ProclaimRequest, caller?: Caller): Promise<ProclaimResponse>;
+  leader(req: LeaderRequest, caller?: Caller): Promise<LeaderResponse>;
   /** Reports the current leader, then every later one, through `send` until `signal` aborts. */
-  observe(req: LeaderRequest, send: (resp: LeaderResponse) => void, signal: AbortSignal): Promise<void>;
-  resign(req: ResignRequest): Promise<ResignResponse>;
+  observe(req: LeaderRequest, send: (resp: LeaderResponse) => void, signal: AbortSignal, caller?: Caller): Promise<void>;
+  resign(req: ResignRequest, caller?: Caller): Promise<ResignResponse>;
 }
 
 /**

@@ -3,6 +3,8 @@ import { status as Status } from '@grpc/grpc-js';
 import type { FastifyInstance, FastifyReply, HTTPMethods } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ServiceApi } from '../../src/server/api';
+import { authOf } from '../auth-of';
+import { tokenCaller, type CallerOf } from './caller';
 import { decodeFirst } from './go-json';
 import { decodeRequest, encodeMessage } from './json-codec';
 import { readBody, requestErrorStatus, sendError, sendJson } from './http-io';
@@ -25,7 +27,7 @@ const PREFIXES = ['/v3', '/v3beta'];
 const OTHER_METHODS: HTTPMethods[] = ['GET', 'PUT', 'DELETE', 'PATCH'];
 const GO_TEXT = 'text/plain; charset=utf-8';
 
-function unaryHandler(route: UnaryRoute, schema: ProtoSchema): RouteHandler {
+function unaryHandler(route: UnaryRoute, schema: ProtoSchema, callerOf: CallerOf): RouteHandler {
   const requestPlan = schema.message(route.request);
   const responsePlan = schema.message(route.response);
   return async (request, reply) => {
@@ -41,7 +43,7 @@ function unaryHandler(route: UnaryRoute, schema: ProtoSchema): RouteHandler {
     const abort = new AbortController();
     reply.raw.once('close', () => abort.abort());
     try {
-      const resp = await route.call(req, abort.signal);
+      const resp = await route.call(req, abort.signal, () => callerOf(request));
       return sendJson(reply, encodeMessage(responsePlan, resp ?? {}));
     } catch (err) {
       const { code, message } = route.errorStatus(err);
@@ -61,15 +63,17 @@ function plainText(reply: FastifyReply, code: number, text: string): FastifyRepl
  */
 export function registerV3Gateway(app: FastifyInstance, api: ServiceApi, options: V3GatewayOptions = {}): void {
   const schema = options.schema ?? loadProtoSchema();
+  const auth = authOf(api);
+  const callerOf = tokenCaller(auth);
   const unary = [
     ...serviceRoutes(api),
-    ...authRoutes(),
+    ...authRoutes(auth),
     ...(options.lock ? lockRoutes(options.lock) : []),
     ...(options.election ? electionRoutes(options.election) : []),
   ];
   const routes = [
-    ...unary.map((r) => ({ path: r.path, handler: unaryHandler(r, schema) })),
-    ...streamRoutes(api, schema, options.election),
+    ...unary.map((r) => ({ path: r.path, handler: unaryHandler(r, schema, callerOf) })),
+    ...streamRoutes(api, schema, callerOf, options.election),
   ];
 
   app.register(async (scope) => {

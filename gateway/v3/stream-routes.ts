@@ -7,6 +7,7 @@ import type { LeaseKeepAliveRequest, WatchRequest } from '../../src/gen/etcdserv
 import type { LeaderRequest } from '../../src/gen/v3electionpb/v3election';
 import type { ServiceApi } from '../../src/server/api';
 import { statusOf } from '../../src/server/errors';
+import type { CallerOf } from './caller';
 import { decodeFirst, type JsonValue } from './go-json';
 import { decodeRequest, encodeMessage } from './json-codec';
 import { jsonValues, readBody, requestErrorStatus, ResultStream, sendError } from './http-io';
@@ -67,19 +68,21 @@ async function onlyMessage<T>(request: FastifyRequest, reply: FastifyReply, plan
   }
 }
 
-function watchRoute(api: ServiceApi, schema: ProtoSchema): StreamRoute {
+function watchRoute(api: ServiceApi, schema: ProtoSchema, callerOf: CallerOf): StreamRoute {
   const requestPlan = schema.message('etcdserverpb.WatchRequest');
   const responsePlan = schema.message('etcdserverpb.WatchResponse');
   const handler: RouteHandler = async (request, reply) => {
     const values = jsonValues(bodyOf(request));
     const first = await firstMessage<WatchRequest>(values, requestPlan, reply);
     if (first === null) return reply;
+    // A refused token does not fail the stream: each watch it asks for is canceled with the refusal, as in etcd.
+    const caller = await callerOf(request).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     const out = new ResultStream(reply);
     out.open();
     const watches = api.openWatchStream((resp) => void out.result(encodeMessage(responsePlan, resp)));
     out.onClose(() => watches.close());
     const forward = (req: WatchRequest): void => {
-      if (req.createRequest) watches.create(req.createRequest);
+      if (req.createRequest) watches.create(req.createRequest, caller);
       else if (req.cancelRequest) watches.cancel(req.cancelRequest.watchId);
       else if (req.progressRequest) watches.requestProgress();
     };
@@ -132,14 +135,14 @@ function keepAliveRoute(api: ServiceApi, schema: ProtoSchema): StreamRoute {
   return { path: '/lease/keepalive', handler };
 }
 
-function snapshotRoute(api: ServiceApi, schema: ProtoSchema): StreamRoute {
+function snapshotRoute(api: ServiceApi, schema: ProtoSchema, callerOf: CallerOf): StreamRoute {
   const requestPlan = schema.message('etcdserverpb.SnapshotRequest');
   const responsePlan = schema.message('etcdserverpb.SnapshotResponse');
   const handler: RouteHandler = async (request, reply) => {
     if ((await onlyMessage(request, reply, requestPlan)) === undefined) return reply;
     const out = new ResultStream(reply);
     try {
-      const { size, chunks } = await api.snapshot();
+      const { size, chunks } = await api.snapshot(await callerOf(request));
       // etcd's snapshot messages carry no header, only the bytes and how many are still to come.
       let remaining = size;
       for await (const blob of chunks) {
@@ -155,7 +158,7 @@ function snapshotRoute(api: ServiceApi, schema: ProtoSchema): StreamRoute {
   return { path: '/maintenance/snapshot', handler };
 }
 
-function observeRoute(election: ElectionApi, schema: ProtoSchema): StreamRoute {
+function observeRoute(election: ElectionApi, schema: ProtoSchema, callerOf: CallerOf): StreamRoute {
   const requestPlan = schema.message('v3electionpb.LeaderRequest');
   const responsePlan = schema.message('v3electionpb.LeaderResponse');
   const handler: RouteHandler = async (request, reply) => {
@@ -165,7 +168,8 @@ function observeRoute(election: ElectionApi, schema: ProtoSchema): StreamRoute {
     const abort = new AbortController();
     out.onClose(() => abort.abort());
     try {
-      await election.observe(req, (resp) => void out.result(encodeMessage(responsePlan, resp)), abort.signal);
+      const caller = await callerOf(request);
+      await election.observe(req, (resp) => void out.result(encodeMessage(responsePlan, resp)), abort.signal, caller);
       out.end();
     } catch (err) {
       out.fail(embeddedClientStatus(err));
@@ -174,8 +178,8 @@ function observeRoute(election: ElectionApi, schema: ProtoSchema): StreamRoute {
   return { path: '/election/observe', handler };
 }
 
-export function streamRoutes(api: ServiceApi, schema: ProtoSchema, election?: ElectionApi): StreamRoute[] {
-  const routes = [watchRoute(api, schema), keepAliveRoute(api, schema), snapshotRoute(api, schema)];
-  if (election) routes.push(observeRoute(election, schema));
+export function streamRoutes(api: ServiceApi, schema: ProtoSchema, callerOf: CallerOf, election?: ElectionApi): StreamRoute[] {
+  const routes = [watchRoute(api, schema, callerOf), keepAliveRoute(api, schema), snapshotRoute(api, schema, callerOf)];
+  if (election) routes.push(observeRoute(election, schema, callerOf));
   return routes;
 }

@@ -1,26 +1,38 @@
 // gRPC front end of the Lock and Election services. Their calls may wait for a long time, so each handler hands the
-// service an AbortSignal that fires when the client cancels (or disconnects).
+// service an AbortSignal that fires when the client cancels (or disconnects). Like every other service, they act
+// for the caller the call's credentials name, so auth checks each key they touch.
 import * as grpc from '@grpc/grpc-js';
 import { ElectionService, type LeaderRequest, type LeaderResponse } from '../gen/v3electionpb/v3election';
 import { LockService } from '../gen/v3lockpb/v3lock';
+import type { AuthApi, Caller } from './api';
 import { statusOf } from './errors';
+import { callerOf, type CallCredentials } from './grpc-caller';
 import type { RecipeApi } from './prefix-queue';
 import { V3Election } from './v3election';
 import { V3Lock } from './v3lock';
 
-export function addLockAndElectionServices(server: grpc.Server, api: RecipeApi): void {
+/** Works out who a call comes from (grpc-services.ts passes the same rule its own handlers use). */
+export type CallerLookup = (call: CallCredentials) => Promise<Caller | undefined>;
+
+export function addLockAndElectionServices(
+  server: grpc.Server,
+  api: RecipeApi & AuthApi,
+  who: CallerLookup = (call) => callerOf(api, call, false),
+): void {
   const lock = new V3Lock(api);
   const election = new V3Election(api);
+  const handle = <Req, Res>(fn: (req: Req, signal: AbortSignal, caller: Caller | undefined) => Promise<Res>) =>
+    cancellable(who, fn);
   server.addService(LockService, {
-    lock: cancellable((req, signal) => lock.lock(req, signal)),
-    unlock: cancellable((req) => lock.unlock(req)),
+    lock: handle((req, signal, caller) => lock.lock(req, signal, caller)),
+    unlock: handle((req, _signal, caller) => lock.unlock(req, caller)),
   });
   server.addService(ElectionService, {
-    campaign: cancellable((req, signal) => election.campaign(req, signal)),
-    proclaim: cancellable((req) => election.proclaim(req)),
-    leader: cancellable((req) => election.leader(req)),
-    resign: cancellable((req) => election.resign(req)),
-    observe: (call: grpc.ServerWritableStream<LeaderRequest, LeaderResponse>) => serveObserve(election, call),
+    campaign: handle((req, signal, caller) => election.campaign(req, signal, caller)),
+    proclaim: handle((req, _signal, caller) => election.proclaim(req, caller)),
+    leader: handle((req, _signal, caller) => election.leader(req, caller)),
+    resign: handle((req, _signal, caller) => election.resign(req, caller)),
+    observe: (call: grpc.ServerWritableStream<LeaderRequest, LeaderResponse>) => serveObserve(election, who, call),
   });
 }
 
@@ -41,21 +53,39 @@ function callSignal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWr
   return controller.signal;
 }
 
-function cancellable<Req, Res>(fn: (req: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function cancellable<Req, Res>(
+  who: CallerLookup,
+  fn: (req: Req, signal: AbortSignal, caller: Caller | undefined) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    fn(call.request, callSignal(call)).then(
-      (res) => callback(null, res),
-      (err) => callback(asUnknown(err)),
-    );
+    const signal = callSignal(call);
+    who(call)
+      .then((caller) => fn(call.request, signal, caller))
+      .then(
+        (res) => callback(null, res),
+        (err) => callback(asUnknown(err)),
+      );
   };
 }
 
-function serveObserve(election: V3Election, call: grpc.ServerWritableStream<LeaderRequest, LeaderResponse>): void {
+function serveObserve(
+  election: V3Election,
+  who: CallerLookup,
+  call: grpc.ServerWritableStream<LeaderRequest, LeaderResponse>,
+): void {
   const signal = callSignal(call);
   const send = (resp: LeaderResponse): void => {
     if (!call.destroyed) call.write(resp);
   };
-  election.observe(call.request, send, signal).then(() => {
-    if (!signal.aborted && !call.destroyed) call.end();
-  });
+  who(call)
+    .then((caller) => election.observe(call.request, send, signal, caller))
+    .then(
+      () => {
+        if (!signal.aborted && !call.destroyed) call.end();
+      },
+      (err) => {
+        // Only the caller lookup can fail here (observe itself ends quietly): refuse the stream with its error.
+        if (!call.destroyed) call.emit('error', asUnknown(err));
+      },
+    );
 }

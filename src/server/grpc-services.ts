@@ -129,7 +129,7 @@ export function createGrpcServer(api: ServiceApi & AuthApi, opts: GrpcOptions): 
     roleGrantPermission: authed((req, caller) => api.roleGrantPermission(req, caller)),
     roleRevokePermission: authed((req, caller) => api.roleRevokePermission(req, caller)),
   });
-  addLockAndElectionServices(server, api);
+  addLockAndElectionServices(server, api, who);
   return server;
 }
 

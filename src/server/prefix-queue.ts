@@ -17,11 +17,40 @@ import {
   type WatchResponse,
 } from '../gen/etcdserverpb/rpc';
 import { Event_EventType } from '../gen/mvccpb/kv';
-import type { KvApi, LeaseApi, WatchApi } from './api';
+import type { Caller, KvApi, LeaseApi, WatchApi } from './api';
 import { EtcdError } from './errors';
 
 /** What the recipes need from the service layer. */
 export type RecipeApi = KvApi & LeaseApi & WatchApi;
+
+/**
+ * `api` acting for `caller`: every call that auth checks carries the caller, so a recipe (or a gateway) written
+ * against the plain service layer runs with the permissions of whoever asked for it.
+ */
+export function actingFor(api: RecipeApi, caller: Caller | undefined): RecipeApi {
+  if (caller === undefined) return api;
+  return {
+    range: (req) => api.range(req, caller),
+    put: (req) => api.put(req, caller),
+    deleteRange: (req) => api.deleteRange(req, caller),
+    txn: (req) => api.txn(req, caller),
+    compact: (req) => api.compact(req, caller),
+    leaseGrant: (req) => api.leaseGrant(req),
+    leaseRevoke: (req) => api.leaseRevoke(req, caller),
+    leaseRenew: (id) => api.leaseRenew(id),
+    leaseTimeToLive: (req) => api.leaseTimeToLive(req),
+    leaseLeases: () => api.leaseLeases(),
+    openWatchStream: (send) => {
+      const stream = api.openWatchStream(send);
+      return {
+        create: (req) => stream.create(req, caller),
+        cancel: (id) => stream.cancel(id),
+        requestProgress: () => stream.requestProgress(),
+        close: () => stream.close(),
+      };
+    },
+  };
+}
 
 /** TTL of the lease etcd grants on the caller's behalf when a request names lease 0 (concurrency's session default). */
 const DEFAULT_SESSION_TTL_SECONDS = 60n;

@@ -2,8 +2,10 @@
 // Locking name N with lease L writes the key "N/<L in hex>" with lease L and waits for every older key under "N/";
 // the key is the proof of ownership that Unlock takes back. Clients (etcdctl lock) that run the same recipe over
 // the KV API contend in the same queue.
+import type { Caller } from './api';
 import type { LockRequest, LockResponse, UnlockRequest, UnlockResponse } from '../gen/v3lockpb/v3lock';
 import {
+  actingFor,
   contenderKey,
   createRevisionIs,
   oldestUnder,
@@ -23,13 +25,17 @@ export const LOCK_SESSION_EXPIRED = 'mutex: session is expired';
 export class V3Lock {
   constructor(private readonly api: RecipeApi) {}
 
-  /** Resolves once the caller holds the lock; `signal` abandons the wait and withdraws the caller's key. */
-  async lock(req: LockRequest, signal: AbortSignal = new AbortController().signal): Promise<LockResponse> {
-    const lease = await sessionLease(this.api, req.lease);
+  /**
+   * Resolves once the caller holds the lock; `signal` abandons the wait and withdraws the caller's key. Every
+   * read and write is checked against `caller`'s permissions, as etcd's embedded client forwards the token.
+   */
+  async lock(req: LockRequest, signal: AbortSignal = new AbortController().signal, caller?: Caller): Promise<LockResponse> {
+    const api = actingFor(this.api, caller);
+    const lease = await sessionLease(api, req.lease);
     const prefix = Buffer.concat([req.name, Buffer.from('/')]);
     const key = contenderKey(prefix, lease);
     // Join the queue unless this lease already has a key there, and learn the holder in the same round trip.
-    const res = await this.api.txn({
+    const res = await api.txn({
       compare: [createRevisionIs(key, 0n)],
       success: [{ requestPut: putRequest(key, Buffer.alloc(0), lease) }, { requestRange: oldestUnder(prefix) }],
       failure: [{ requestRange: rangeRequest(key) }, { requestRange: oldestUnder(prefix) }],
@@ -39,17 +45,17 @@ export class V3Lock {
     if (holder.length === 0 || holder[0].createRevision === myRevision) return { header: res.header, key };
 
     try {
-      const header = await waitForTurn(this.api, prefix, key, myRevision, signal, LOCK_SESSION_EXPIRED);
+      const header = await waitForTurn(api, prefix, key, myRevision, signal, LOCK_SESSION_EXPIRED);
       return { header, key };
     } catch (err) {
       // Leave no stale key behind to block the waiters queued after this one.
-      await this.api.deleteRange({ key, rangeEnd: Buffer.alloc(0), prevKv: false }).catch(() => undefined);
+      await api.deleteRange({ key, rangeEnd: Buffer.alloc(0), prevKv: false }).catch(() => undefined);
       throw err;
     }
   }
 
-  async unlock(req: UnlockRequest): Promise<UnlockResponse> {
-    const res = await this.api.deleteRange({ key: req.key, rangeEnd: Buffer.alloc(0), prevKv: false });
+  async unlock(req: UnlockRequest, caller?: Caller): Promise<UnlockResponse> {
+    const res = await actingFor(this.api, caller).deleteRange({ key: req.key, rangeEnd: Buffer.alloc(0), prevKv: false });
     return { header: res.header };
   }
 }
