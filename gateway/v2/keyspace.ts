@@ -8,6 +8,7 @@
 // path + "/"), so a listing never reads the whole subtree. The action key lets watchers tell "set" from
 // "update" or "compareAndSwap", which all look like a v3 put; a deletion without it was a lease expiring.
 import { posix } from 'node:path';
+import { prefixEnd } from '../../src/mvcc/key-range';
 
 export const DEFAULT_V2_PREFIX = '/tetcd/v2/';
 
@@ -48,18 +49,6 @@ export function ancestorsOf(p: NodePath): NodePath[] {
 /** v2 hides names starting with "_" from listings and from watchers of the directories above them. */
 export function isHiddenName(name: string): boolean {
   return name.startsWith('_');
-}
-
-/** The smallest key greater than every key starting with `prefix` (etcd's prefix range end). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 export class Keyspace {

@@ -27,3 +27,15 @@ export function rangeContains(range: KeyRange, k: Buffer): boolean {
   if (c < 0) return false;
   return range.toEnd || Buffer.compare(k, range.end as Buffer) < 0;
 }
+
+/** etcd's range end for "every key starting with `prefix`": the prefix's successor, or "\0" (all keys) if none. */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}

@@ -19,6 +19,7 @@ import {
 import { Event_EventType } from '../gen/mvccpb/kv';
 import type { Caller, KvApi, LeaseApi, WatchApi } from './api';
 import { EtcdError } from './errors';
+import { prefixEnd } from '../mvcc/key-range';
 
 /** What the recipes need from the service layer. */
 export type RecipeApi = KvApi & LeaseApi & WatchApi;
@@ -77,18 +78,6 @@ export async function sessionLease(api: RecipeApi, lease: bigint): Promise<bigin
 /** `<prefix><lease in lower-case hex>`: one key per lease, so a lease that asks again finds its own key. */
 export function contenderKey(prefix: Buffer, lease: bigint): Buffer {
   return Buffer.concat([prefix, Buffer.from(lease.toString(16))]);
-}
-
-/** The end of the range holding every key that starts with `prefix` (etcd's rule, "\0" when there is none). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 export function rangeRequest(key: Buffer, fields: Partial<RangeRequest> = {}): RangeRequest {

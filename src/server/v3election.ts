@@ -3,6 +3,7 @@
 // candidate key to go; the oldest key under "N/" is the leader. The LeaderKey a campaign returns (key + create
 // revision) is the proof the leader shows to proclaim or resign, so a stale leader cannot overwrite a newer one.
 import type { ResponseHeader } from '../gen/etcdserverpb/rpc';
+import { prefixEnd } from '../mvcc/key-range';
 import type { Caller } from './api';
 import { Event_EventType, type KeyValue } from '../gen/mvccpb/kv';
 import type {
@@ -21,7 +22,6 @@ import {
   contenderKey,
   createRevisionIs,
   oldestUnder,
-  prefixEnd,
   putRequest,
   rangeRequest,
   sessionLease,

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { LeaderResponse } from '../../src/gen/v3electionpb/v3election';
-import { CanceledError, prefixEnd, type RecipeApi } from '../../src/server/prefix-queue';
+import { prefixEnd } from '../../src/mvcc/key-range';
+import { CanceledError, type RecipeApi } from '../../src/server/prefix-queue';
 import { ELECTION_SESSION_EXPIRED, V3Election } from '../../src/server/v3election';
 import { LOCK_SESSION_EXPIRED, V3Lock } from '../../src/server/v3lock';
 import { FakeService } from '../gateway/fake-service';
