@@ -45,16 +45,30 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
   }
 }
 
-/** Every boolean flag's long name anywhere in the command tree. */
-function booleanFlags(cmd: Command, into = new Set<string>()): Set<string> {
-  for (const o of cmd.options) if (!o.required && !o.optional && o.long) into.add(o.long);
-  for (const sub of cmd.commands) booleanFlags(sub, into);
-  return into;
+/** The command the words of `argv` select, with its ancestors (the options any of them may take). */
+function commandChain(program: Command, argv: string[]): Command[] {
+  const chain = [program];
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const sub = chain[chain.length - 1].commands.find((c) => c.name() === arg);
+    if (sub) chain.push(sub);
+  }
+  return chain;
 }
 
-/** etcdctl (pflag) accepts `--prefix=true` and `--prefix=false`; commander only knows bare `--prefix`. */
+/** The boolean flags' long names of the selected command and its ancestors. */
+function booleanFlags(chain: Command[]): Set<string> {
+  const flags = new Set<string>();
+  for (const cmd of chain) for (const o of cmd.options) if (!o.required && !o.optional && o.long) flags.add(o.long);
+  return flags;
+}
+
+/**
+ * etcdctl (pflag) accepts `--prefix=true` and `--prefix=false`; commander only knows bare `--prefix`. Only the
+ * selected command's flags count: a name can be a plain switch in one command and take a value in another.
+ */
 function spellBooleans(program: Command, argv: string[]): string[] {
-  const known = booleanFlags(program);
+  const known = booleanFlags(commandChain(program, argv));
   const out: string[] = [];
   for (const [i, arg] of argv.entries()) {
     if (arg === '--') return [...out, ...argv.slice(i)];

@@ -38,6 +38,8 @@ describe('runtime membership', { skip: !haveEtcdctl() && 'etcdctl not installed'
     cluster = await spawnCluster(3);
     clusterId = parseJsonIds(await ctl(cluster.endpoints(), ['member', 'list', '-w', 'json'])).header.cluster_id;
     for (let i = 0; i < 30; i++) await ctl(cluster.members[0].clientUrl, ['put', `seeded-${i}`, String(i)]);
+    // Like etcd, a member add is refused ("unhealthy cluster") until every voter has been connected for 5 s.
+    await sleep(5500);
   });
 
   after(async () => {

@@ -16,6 +16,7 @@ import { CtlError, ExitCode } from './errors';
 import type { GlobalOptions } from './global-options';
 
 export const DEADLINE_EXCEEDED = 'context deadline exceeded';
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
 
 /** "http://host:port", "https://host:port" or "host:port" → gRPC target and whether it needs TLS. */
 export function parseEndpoint(endpoint: string): { target: string; tls: boolean } {
@@ -112,7 +113,8 @@ export class Connection {
           await conn.authenticate();
         } catch (err) {
           conn.close();
-          throw grpcError(err);
+          // etcdctl authenticates while creating its client, and a client it cannot create is a bad connection.
+          throw grpcError(err, ExitCode.badConnection);
         }
         return conn;
       }
@@ -136,7 +138,14 @@ export class Connection {
     } else if (password !== '' && colon >= 0) {
       throw new CtlError(ExitCode.badArgs, 'username contains ":" is not allowed if --password is set');
     }
-    const res = await this.unary<{ token: string }>((md, o, cb) => this.auth.authenticate({ name, password }, md, o, cb));
+    let res: { token: string };
+    try {
+      res = await this.unary<{ token: string }>((md, o, cb) => this.auth.authenticate({ name, password }, md, o, cb));
+    } catch (err) {
+      // Like clientv3: with auth off, credentials are not an error, the calls just go without a token.
+      if (describeGrpcError(err) === AUTH_NOT_ENABLED) return;
+      throw err;
+    }
     this.metadata = new Metadata();
     this.metadata.set('token', res.token);
   }

@@ -14,7 +14,7 @@ import type { Output, Printer } from './types';
 
 type Obj = { [key: string]: GoJsonValue | undefined };
 
-function header(h: ResponseHeader | undefined): Obj | undefined {
+export function header(h: ResponseHeader | undefined): Obj | undefined {
   if (!h) return undefined;
   return { cluster_id: o(h.clusterId), member_id: o(h.memberId), revision: o(h.revision), raft_term: o(h.raftTerm) };
 }

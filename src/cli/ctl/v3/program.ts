@@ -1,6 +1,7 @@
 // The v3 command tree: global flags plus every command, on commander.
 import { Command, Option } from 'commander';
 import type { CtlContext } from '../context';
+import { registerAuth } from './auth';
 import { registerCheck } from './check-perf';
 import { registerConcurrency } from './concurrency';
 import { registerEndpoint } from './endpoint';
@@ -8,8 +9,10 @@ import { registerKv } from './kv';
 import { registerLease } from './lease';
 import { registerMaintenance } from './maintenance';
 import { registerMember } from './member';
+import { registerRole } from './role';
 import { registerSnapshot } from './snapshot';
 import { registerTxn } from './txn';
+import { registerUser } from './user';
 import { registerVersion } from './version';
 import { registerWatch } from './watch';
 
@@ -45,6 +48,9 @@ export function buildV3Program(ctx: CtlContext): Command {
   registerMaintenance(program, ctx);
   registerSnapshot(program, ctx);
   registerCheck(program, ctx);
+  registerUser(program, ctx);
+  registerRole(program, ctx);
+  registerAuth(program, ctx);
   registerConcurrency(program, ctx);
   registerVersion(program, ctx);
   return program;
