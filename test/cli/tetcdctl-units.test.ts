@@ -7,7 +7,8 @@ import { goDuration, goQuote, goUnquote, hex16, hexEscaped, hexPadded, humanizeB
 import { goJson, omitEmpty } from '../../src/cli/ctl/go-json';
 import { renderTable } from '../../src/cli/ctl/table';
 import { perfVerdict } from '../../src/cli/ctl/v3/check-perf';
-import { deleteRequest, prefixEnd, putRequest, rangeRequest } from '../../src/cli/ctl/v3/kv-requests';
+import { prefixEnd } from '../../src/mvcc/key-range';
+import { deleteRequest, putRequest, rangeRequest } from '../../src/cli/ctl/v3/kv-requests';
 import { argify, parseCompare, parseRequest } from '../../src/cli/ctl/v3/txn-parse';
 import { selectApi } from '../../src/cli/tetcdctl';
 import { ctl } from './ctl-helpers';

@@ -8,7 +8,7 @@ import { goQuote } from '../go-format';
 import { goJson, omitEmpty, type GoJsonValue } from '../go-json';
 import type { OutputFormat } from '../global-options';
 import { header } from '../printers/json';
-import { prefixEnd } from './kv-requests';
+import { prefixEnd } from '../../../mvcc/key-range';
 
 const NUL = Buffer.from([0]);
 

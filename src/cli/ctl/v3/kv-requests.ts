@@ -8,21 +8,10 @@ import {
   RangeRequest_SortTarget,
 } from '../../../gen/etcdserverpb/rpc';
 import { badArgs, CtlError, ExitCode } from '../errors';
+import { prefixEnd } from '../../../mvcc/key-range';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 const NUL: Buffer = Buffer.from([0]);
-
-/** The smallest key greater than every key starting with `prefix` ("\0" when there is none: the whole key space). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return NUL;
-}
 
 /** Key range of a get/del: explicit end, --prefix or --from-key (which read "" as "\0", like clientv3). */
 function keyRange(

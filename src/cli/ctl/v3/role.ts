@@ -14,7 +14,7 @@ import { badArgs } from '../errors';
 import { goQuote } from '../go-format';
 import { authUnary, NO_DEADLINE } from './auth-call';
 import { printRevokePermission, roleGetShown, show } from './auth-output';
-import { prefixEnd } from './kv-requests';
+import { prefixEnd } from '../../../mvcc/key-range';
 
 const EMPTY = Buffer.alloc(0);
 const NUL = Buffer.from([0]);

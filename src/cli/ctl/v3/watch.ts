@@ -10,7 +10,7 @@ import { globalsOf, intFlag, printerOf, type CtlContext } from '../context';
 import { CtlError, ExitCode, badArgs } from '../errors';
 import { goQuote } from '../go-format';
 import type { Printer } from '../printers';
-import { prefixEnd } from './kv-requests';
+import { prefixEnd } from '../../../mvcc/key-range';
 import { argify } from './txn-parse';
 
 interface WatchSpec {
