@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, it } from 'node:test';
-import { ETCDCTL, etcdctl, run, spawnTetcd, type SpawnedMember } from '../helpers/tetcd';
+import path from 'node:path';
+import { ETCDCTL, REPO_ROOT, etcdctl, run, spawnTetcd, type SpawnedMember } from '../helpers/tetcd';
+
+const TETCDCTL_BIN = path.join(REPO_ROOT, 'bin', 'tetcdctl');
 
 let member: SpawnedMember;
 before(async () => {
@@ -28,5 +31,23 @@ it('check perf --load=s passes every criterion', async () => {
   assert.match(verdict, /^PASS$/m, verdict);
   assert.equal(r.code, 0, r.stderr);
   // It cleans up after itself.
+  assert.equal((await etcdctl(member.clientUrl, ['get', '/etcdctl-check-perf/', '--prefix', '--keys-only'])).stdout, '');
+});
+
+it("tetcdctl check perf --load=s prints etcdctl's verdict lines and exit code", async () => {
+  const r = await run(process.execPath, [TETCDCTL_BIN, '--endpoints', member.clientUrl, 'check', 'perf', '--load=s'], {
+    timeoutMs: 150000,
+  });
+  const lines = r.stdout.split('\n');
+  // The machine decides PASS or FAIL (the same criteria as etcdctl); the lines and the exit code must agree with it.
+  const checks = [/^(PASS|FAIL): Throughput is \d+ writes\/s$/, /^(PASS|FAIL): Slowest request took [0-9.]+s$/, /^(PASS|FAIL): Stddev is [0-9.]+s$/];
+  const results = checks.map((re) => {
+    const line = lines.find((l) => re.test(l));
+    assert.ok(line, `missing ${re} in:\n${r.stdout}`);
+    return line.startsWith('PASS');
+  });
+  const allPass = results.every(Boolean);
+  assert.ok(lines.includes(allPass ? 'PASS' : 'FAIL'), r.stdout);
+  assert.equal(r.code === 0, allPass, `exit code ${r.code} for ${allPass ? 'PASS' : 'FAIL'}: ${r.stderr}`);
   assert.equal((await etcdctl(member.clientUrl, ['get', '/etcdctl-check-perf/', '--prefix', '--keys-only'])).stdout, '');
 });

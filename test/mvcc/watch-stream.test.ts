@@ -38,6 +38,11 @@ function setup(opts: Partial<WatchStreamOptions> = {}) {
 /** Settles pending pumps and history reads. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 10));
 
+/** Waits (up to 5 s) for something the background catch-up delivers, which a loaded machine can delay. */
+async function until(done: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5000; !done() && Date.now() < deadline; ) await flush();
+}
+
 /** Compact view of a response for assertions. */
 function view(r: WatchResponse) {
   return {
@@ -59,7 +64,7 @@ test('created responses allocate ids from 0 per stream and precede the watcher e
   stream.handle({ createRequest: createReq('b') });
   stream.create(createReq('a', { startRevision: 2n }));
   src.put('a', '2'); // 3
-  await flush();
+  await until(() => sent.filter((r) => r.watchId === 2n).flatMap((r) => r.events).length >= 2);
   const views = sent.map(view);
   assert.deepEqual(views.slice(0, 4), [
     { id: 0n, rev: 2n, created: true, events: [] },
