@@ -3,32 +3,16 @@
 import {
   Compare_CompareResult,
   Compare_CompareTarget,
-  RangeRequest_SortOrder,
-  RangeRequest_SortTarget,
   type Compare,
   type RangeRequest,
   type RequestOp,
 } from '../../src/gen/etcdserverpb/rpc';
+import { rangeRequest as rangeRequestOf } from '../../src/server/prefix-queue';
 
 const EMPTY = Buffer.alloc(0);
 
 export function rangeRequest(key: Buffer, rangeEnd: Buffer = EMPTY, opts: Partial<RangeRequest> = {}): RangeRequest {
-  return {
-    key,
-    rangeEnd,
-    limit: 0n,
-    revision: 0n,
-    sortOrder: RangeRequest_SortOrder.NONE,
-    sortTarget: RangeRequest_SortTarget.KEY,
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0n,
-    maxModRevision: 0n,
-    minCreateRevision: 0n,
-    maxCreateRevision: 0n,
-    ...opts,
-  };
+  return rangeRequestOf(key, { rangeEnd, ...opts });
 }
 
 export function rangeOp(key: Buffer, rangeEnd: Buffer = EMPTY, opts: Partial<RangeRequest> = {}): RequestOp {
