@@ -2,18 +2,25 @@
 //
 //   <prefix>n/<depth, 3 digits><path>      a file, e.g. "/v2/n/002/dir/file"
 //   <prefix>n/<depth, 3 digits><path>/     a directory marker, e.g. "/v2/n/001/dir/"
+//   <prefix>n/<depth, 3 digits><path>//    a file's creation record, present once a set replaced the file
 //   <prefix>action                         rewritten by every v2 write: which action, on which path
 //
 // Putting the depth first makes the direct children of a directory one contiguous range (depth + 1,
 // path + "/"), so a listing never reads the whole subtree. The action key lets watchers tell "set" from
 // "update" or "compareAndSwap", which all look like a v3 put; a deletion without it was a lease expiring.
+// A v2 set over a file makes a new node (new createdIndex) but the v3 key keeps its create revision, and one
+// transaction cannot delete and put the same key; so the set also writes the creation record, whose mod
+// revision is the new node's createdIndex. Cleaned paths never contain "//", so no node collides with it.
 import { posix } from 'node:path';
 import { prefixEnd } from '../../src/mvcc/key-range';
 
 export const DEFAULT_V2_PREFIX = '/tetcd/v2/';
 
-/** Deepest node the gateway stores: keeps every transaction within etcd's 128 operations. */
-export const MAX_DEPTH = 63;
+/**
+ * Deepest node the gateway stores: keeps every transaction within etcd's 128 operations (a delete reads
+ * two keys per level, the action key, the creation record and the children count).
+ */
+export const MAX_DEPTH = 62;
 
 /** A cleaned v2 path: "/" or "/a/b", never a trailing slash. */
 export type NodePath = string;
@@ -72,6 +79,18 @@ export class Keyspace {
     return Buffer.from(`${this.depthPrefix(depthOf(p)) + p}/`);
   }
 
+  /** The creation record of file `p`; it shares the file's depth range, lease and fate. */
+  createdKey(p: NodePath): Buffer {
+    return Buffer.from(`${this.depthPrefix(depthOf(p)) + p}//`);
+  }
+
+  /** The file a creation record belongs to, or undefined for any other key. */
+  createdRecordOf(key: Buffer): NodePath | undefined {
+    const s = key.toString();
+    if (!s.startsWith(this.nodesPrefix) || !s.endsWith('//')) return undefined;
+    return s.slice(this.nodesPrefix.length + 3, -2);
+  }
+
   /** The range holding the nodes `levels` below directory `p` (1 = its children). */
   levelRange(p: NodePath, levels: number): { key: Buffer; rangeEnd: Buffer } {
     const under = isRoot(p) ? '/' : `${p}/`;
@@ -90,7 +109,7 @@ export class Keyspace {
     const s = key.toString();
     if (!s.startsWith(this.nodesPrefix)) return undefined;
     const rest = s.slice(this.nodesPrefix.length + 3);
-    if (!rest.startsWith('/')) return undefined;
+    if (!rest.startsWith('/') || rest.endsWith('//')) return undefined;
     const dir = rest.length > 1 && rest.endsWith('/');
     return { path: dir ? rest.slice(0, -1) : rest, dir };
   }

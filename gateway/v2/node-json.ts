@@ -29,18 +29,36 @@ export interface V2Event {
   prevNode?: V2Node;
 }
 
-/** A node as stored: v2 never changes a directory's modifiedIndex after creating it. */
-export function nodeFromKv(ks: Keyspace, kv: KeyValue, expiry?: Expiry): V2Node {
+/**
+ * A node as stored: v2 never changes a directory's modifiedIndex after creating it. `createdRecord` is the
+ * file's creation record (keyspace.ts), if it has one.
+ */
+export function nodeFromKv(ks: Keyspace, kv: KeyValue, createdRecord?: KeyValue): V2Node {
   const where = ks.nodeOf(kv.key);
   if (where === undefined) throw new Error(`not a v2 node key: ${kv.key.toString()}`);
   return {
     key: where.path,
     value: where.dir ? undefined : kv.value.toString(),
     dir: where.dir,
-    expiry,
     modifiedIndex: where.dir ? kv.createRevision : kv.modRevision,
-    createdIndex: kv.createRevision,
+    createdIndex: createdIndexOf(kv, createdRecord),
   };
+}
+
+/**
+ * A creation record written with an empty value dates the node at its own mod revision (the set that wrote
+ * it); later rewrites that only move it along (new lease, update) carry the index as their value. A record
+ * older than the key itself is left over from an earlier node and does not count.
+ */
+export function createdIndexOf(kv: KeyValue, createdRecord: KeyValue | undefined): bigint {
+  if (createdRecord === undefined) return kv.createRevision;
+  const recorded = recordedIndex(createdRecord);
+  return recorded > kv.createRevision ? recorded : kv.createRevision;
+}
+
+/** The value to write when moving a creation record: the index it stands for, spelled out. */
+export function recordedIndex(createdRecord: KeyValue): bigint {
+  return createdRecord.value.length === 0 ? createdRecord.modRevision : BigInt(createdRecord.value.toString());
 }
 
 /** Go's time.RFC3339Nano: fraction digits without trailing zeros, none at all for whole seconds. */

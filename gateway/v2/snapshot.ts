@@ -19,6 +19,8 @@ export interface Snapshot {
   actionModRevision: bigint;
   /** Whether the target directory had any child (hidden ones included), when asked. */
   hasChildren: boolean;
+  /** The target file's creation record, if it has one. */
+  createdRecord?: KeyValue;
 }
 
 export function isDirKv(ks: Keyspace, kv: KeyValue | undefined): boolean {
@@ -29,7 +31,10 @@ export function headerRevision(resp: { header?: { revision: bigint } }): bigint 
   return resp.header?.revision ?? 0n;
 }
 
-/** Reads `path`, its ancestors and the action key (and whether `path` has children) in one transaction. */
+/**
+ * Reads `path`, its ancestors, the action key and the target's creation record (and whether `path` has
+ * children) in one transaction.
+ */
 export async function readSnapshot(
   api: KvApi,
   ks: Keyspace,
@@ -40,6 +45,7 @@ export async function readSnapshot(
   const keys = paths.flatMap((p) => [ks.fileKey(p), ks.dirKey(p)]);
   const ops = keys.map((k) => rangeOp(k, EMPTY, { serializable: opts.serializable }));
   ops.push(rangeOp(ks.actionKey, EMPTY, { serializable: opts.serializable }));
+  if (!isRoot(path)) ops.push(rangeOp(ks.createdKey(path), EMPTY, { serializable: opts.serializable }));
   if (opts.children) {
     const r = ks.levelRange(path, 1);
     ops.push(rangeOp(r.key, r.rangeEnd, { serializable: opts.serializable, countOnly: true }));
@@ -53,9 +59,18 @@ export async function readSnapshot(
     // Were both a file and a directory ever stored for one path, the directory wins, as it hides the file.
     if (kv !== undefined && (!nodes.has(paths[i >> 1]) || i % 2 === 1)) nodes.set(paths[i >> 1], kv);
   });
-  const actionKv = resp.responses[keys.length].responseRange?.kvs[0];
-  const hasChildren = opts.children && (resp.responses[keys.length + 1].responseRange?.count ?? 0n) > 0n;
-  return { rev: headerRevision(resp), nodes, guards, actionModRevision: actionKv?.modRevision ?? 0n, hasChildren };
+  let next = keys.length;
+  const actionKv = resp.responses[next++].responseRange?.kvs[0];
+  const createdRecord = isRoot(path) ? undefined : resp.responses[next++].responseRange?.kvs[0];
+  const hasChildren = opts.children && (resp.responses[next].responseRange?.count ?? 0n) > 0n;
+  return {
+    rev: headerRevision(resp),
+    nodes,
+    guards,
+    actionModRevision: actionKv?.modRevision ?? 0n,
+    hasChildren,
+    createdRecord,
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type NodePath,
 } from './keyspace';
 import { ExpiryLookup } from './expiry';
-import { expiryAt, nodeFromKv, type Expiry, type V2Event, type V2Node } from './node-json';
+import { createdIndexOf, expiryAt, nodeFromKv, recordedIndex, type Expiry, type V2Event, type V2Node } from './node-json';
 import {
   headerRevision,
   implicitDirs,
@@ -71,7 +71,9 @@ export class V2Store {
       const snap = await readSnapshot(this.api, this.ks, path, { serializable: !quorum, children: false });
       const target = isRoot(path) ? undefined : walk(this.ks, snap, path);
       const node: V2Node =
-        target === undefined ? { key: '/', dir: true, modifiedIndex: 0n, createdIndex: 0n } : nodeFromKv(this.ks, target);
+        target === undefined
+          ? { key: '/', dir: true, modifiedIndex: 0n, createdIndex: 0n }
+          : nodeFromKv(this.ks, target, snap.createdRecord);
       const kvOf = new Map<V2Node, KeyValue>();
       if (target !== undefined) kvOf.set(node, target);
       if (node.dir) {
@@ -99,7 +101,14 @@ export class V2Store {
       const { key, rangeEnd } = this.ks.levelRange(dir, level);
       const resp = await this.api.range(rangeRequest(key, rangeEnd, { revision: rev, serializable }));
       if (resp.kvs.length === 0) break;
+      const files = new Map<NodePath, { node: V2Node; kv: KeyValue }>();
+      const records: Array<{ path: NodePath; record: KeyValue }> = [];
       for (const kv of resp.kvs) {
+        const recordOf = this.ks.createdRecordOf(kv.key);
+        if (recordOf !== undefined) {
+          records.push({ path: recordOf, record: kv });
+          continue;
+        }
         const node = nodeFromKv(this.ks, kv);
         // Hidden nodes are left out, and with them everything below them (their parent is never found).
         const parent = byPath.get(parentOf(node.key));
@@ -107,6 +116,11 @@ export class V2Store {
         (parent.nodes ??= []).push(node);
         kvOf.set(node, kv);
         if (node.dir) byPath.set(node.key, node);
+        else files.set(node.key, { node, kv });
+      }
+      for (const { path, record } of records) {
+        const file = files.get(path);
+        if (file !== undefined) file.node.createdIndex = createdIndexOf(file.kv, record);
       }
     }
   }
@@ -125,15 +139,21 @@ export class V2Store {
         const lease = await this.leaseFor(snap, path, opts.ttl);
         const key = opts.dir ? this.ks.dirKey(path) : this.ks.fileKey(path);
         const ops = [...implicitDirs(this.ks, snap, path), putOp(key, Buffer.from(opts.dir ? '' : opts.value), lease.id)];
-        // A directory replacing a file lives under another key: the file's key has to go.
-        if (existing !== undefined && opts.dir) ops.push(deleteOp(existing.key));
+        if (existing !== undefined) {
+          if (opts.dir) {
+            // A directory replacing a file lives under another key: the file's key has to go.
+            ops.push(deleteOp(existing.key), ...this.dropCreatedRecord(snap, path));
+          } else {
+            // The file is replaced in place: the record dates the new node at this revision.
+            ops.push(putOp(this.ks.createdKey(path), EMPTY, lease.id));
+          }
+        }
         ops.push(putOp(this.ks.actionKey, encodeAction('set', path), 0n));
         return {
           ops,
           result: async (resp) => {
             const rev = headerRevision(resp);
-            const sameKey = existing !== undefined && !opts.dir;
-            const node = newNode(path, opts, rev, sameKey ? existing.createRevision : rev, lease.expiry);
+            const node = newNode(path, opts, rev, rev, lease.expiry);
             const prevNode = existing === undefined ? undefined : await this.prevNode(existing, snap, path);
             return { event: { action: 'set', node, prevNode }, index: rev };
           },
@@ -205,7 +225,7 @@ export class V2Store {
         if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
         const existing = walk(this.ks, snap, path);
         const isDir = isDirKv(this.ks, existing);
-        const ops: RequestOp[] = [deleteOp(existing.key)];
+        const ops: RequestOp[] = [deleteOp(existing.key), ...this.dropCreatedRecord(snap, path)];
         const extraGuards: Compare[] = [];
         if (isDir) {
           if (!dir && !recursive) throw new V2Error(V2_CODES.notFile, path, snap.rev);
@@ -240,7 +260,11 @@ export class V2Store {
         if (isDirKv(this.ks, existing)) throw new V2Error(V2_CODES.notFile, path, snap.rev);
         this.checkCompare(existing, prevValue, prevIndex, snap.rev);
         return {
-          ops: [deleteOp(existing.key), putOp(this.ks.actionKey, encodeAction('compareAndDelete', path), 0n)],
+          ops: [
+            deleteOp(existing.key),
+            ...this.dropCreatedRecord(snap, path),
+            putOp(this.ks.actionKey, encodeAction('compareAndDelete', path), 0n),
+          ],
           result: (resp) => this.deletionResult('compareAndDelete', snap, path, existing, resp),
         };
       }),
@@ -317,12 +341,13 @@ export class V2Store {
     return {
       ops: [
         putOp(existing.key, Buffer.from(opts.dir ? '' : opts.value), lease.id),
+        ...this.keepCreatedRecord(snap, path, existing, lease.id),
         ...(await this.moveInheritors(path, existing, lease.id)),
         putOp(this.ks.actionKey, encodeAction(action, path), 0n),
       ],
       result: async (resp) => {
         const rev = headerRevision(resp);
-        const node = newNode(path, opts, rev, existing.createRevision, lease.expiry);
+        const node = newNode(path, opts, rev, createdIndexOf(existing, snap.createdRecord), lease.expiry);
         return { event: { action, node, prevNode: await this.prevNode(existing, snap, path) }, index: rev };
       },
     };
@@ -338,10 +363,13 @@ export class V2Store {
     const ops: RequestOp[] = [];
     for (let level = 1; level <= MAX_DEPTH - depthOf(path); level++) {
       const { key, rangeEnd } = this.ks.levelRange(path, level);
-      const resp = await this.api.range(rangeRequest(key, rangeEnd, { keysOnly: true }));
+      const resp = await this.api.range(rangeRequest(key, rangeEnd));
       if (resp.kvs.length === 0) break;
       for (const kv of resp.kvs) {
-        if (kv.lease === existing.lease) ops.push(putOp(kv.key, EMPTY, newLease, { ignoreValue: true }));
+        if (kv.lease !== existing.lease) continue;
+        // A creation record dated by its own revision would move with this write: it keeps its index spelled out.
+        if (this.ks.createdRecordOf(kv.key) !== undefined) ops.push(putOp(kv.key, recordValue(kv), newLease));
+        else ops.push(putOp(kv.key, EMPTY, newLease, { ignoreValue: true }));
       }
     }
     return ops;
@@ -360,7 +388,7 @@ export class V2Store {
     ttl: bigint | undefined,
   ): Promise<Plan | RefreshDone> {
     if (ttl === undefined) throw new V2Error(V2_CODES.refreshTTLRequired, 'No TTL value set', 0n);
-    const node = nodeFromKv(this.ks, existing);
+    const node = nodeFromKv(this.ks, existing, snap.createdRecord);
     const prevNode = await this.prevNode(existing, snap, path);
     const parentLease = inheritedLease(snap, path);
     if (existing.lease !== 0n && existing.lease !== parentLease) {
@@ -376,6 +404,7 @@ export class V2Store {
     return {
       ops: [
         putOp(existing.key, EMPTY, lease.id, { ignoreValue: true }),
+        ...this.keepCreatedRecord(snap, path, existing, lease.id),
         ...(await this.moveInheritors(path, existing, lease.id)),
         putOp(this.ks.actionKey, encodeAction('refresh', path), 0n),
       ],
@@ -397,12 +426,29 @@ export class V2Store {
   ): Promise<V2Result> {
     const rev = headerRevision(resp);
     const dir = isDirKv(this.ks, existing);
-    const node: V2Node = { key: path, dir, modifiedIndex: rev, createdIndex: existing.createRevision };
+    const node: V2Node = { key: path, dir, modifiedIndex: rev, createdIndex: createdIndexOf(existing, snap.createdRecord) };
     return { event: { action, node, prevNode: await this.prevNode(existing, snap, path) }, index: rev };
   }
 
+  /**
+   * A write that keeps the node (update, compareAndSwap, refresh) rewrites its creation record too, with the
+   * node's lease and its index spelled out, so that the record lives exactly as long as the file and every
+   * v3 event of the write carries the createdIndex.
+   */
+  private keepCreatedRecord(snap: Snapshot, path: NodePath, existing: KeyValue, lease: bigint): RequestOp[] {
+    const record = snap.createdRecord;
+    if (record === undefined || createdIndexOf(existing, record) === existing.createRevision) return [];
+    return [putOp(this.ks.createdKey(path), recordValue(record), lease)];
+  }
+
+  /** A node going away takes its creation record with it. */
+  private dropCreatedRecord(snap: Snapshot, path: NodePath): RequestOp[] {
+    return snap.createdRecord === undefined ? [] : [deleteOp(this.ks.createdKey(path))];
+  }
+
+  /** The node a write replaces or removes, as its response's prevNode (`kv` is the snapshot's target). */
   private async prevNode(kv: KeyValue, snap: Snapshot, path: NodePath): Promise<V2Node> {
-    const node = nodeFromKv(this.ks, kv);
+    const node = nodeFromKv(this.ks, kv, snap.createdRecord);
     await this.expiry.fill(node, new Map([[node, kv]]), inheritedLease(snap, path));
     return node;
   }
@@ -428,6 +474,10 @@ function newNode(path: NodePath, opts: { value: string; dir: boolean }, rev: big
     modifiedIndex: rev,
     createdIndex: created,
   };
+}
+
+function recordValue(record: KeyValue): Buffer {
+  return Buffer.from(String(recordedIndex(record)));
 }
 
 function childPath(dir: NodePath, name: string): NodePath {

@@ -157,19 +157,25 @@ function revisionToV2(ks: Keyspace, events: Event[], rev: bigint): V2Event[] {
   const onPath = events.filter((ev) => ev.kv !== undefined && ks.nodeOf(ev.kv.key)?.path === path);
   const put = onPath.find((ev) => ev.type === Event_EventType.PUT);
   const del = onPath.find((ev) => ev.type === Event_EventType.DELETE);
+  // Every write to a file that has a creation record rewrites or deletes the record in the same revision.
+  const record = recordEvent(ks, events, path);
   if (put?.kv !== undefined) {
-    const node = nodeFromKv(ks, put.kv);
+    const node = nodeFromKv(ks, put.kv, record?.type === Event_EventType.PUT ? record.kv : undefined);
     node.modifiedIndex = rev;
     const prev = put.prevKv ?? del?.prevKv;
-    return [{ action, node, prevNode: prev === undefined ? undefined : nodeFromKv(ks, prev) }];
+    return [{ action, node, prevNode: prev === undefined ? undefined : nodeFromKv(ks, prev, record?.prevKv) }];
   }
-  if (del?.prevKv !== undefined) return [deletion(ks, action, del.prevKv, rev)];
+  if (del?.prevKv !== undefined) return [deletion(ks, action, del.prevKv, record?.prevKv, rev)];
   return [];
 }
 
-function deletion(ks: Keyspace, action: string, prevKv: KeyValue, rev: bigint): V2Event {
-  const prevNode = nodeFromKv(ks, prevKv);
-  const node: V2Node = { key: prevNode.key, dir: prevNode.dir, modifiedIndex: rev, createdIndex: prevKv.createRevision };
+function recordEvent(ks: Keyspace, events: Event[], path: NodePath): Event | undefined {
+  return events.find((ev) => ev.kv !== undefined && ks.createdRecordOf(ev.kv.key) === path);
+}
+
+function deletion(ks: Keyspace, action: string, prevKv: KeyValue, prevRecord: KeyValue | undefined, rev: bigint): V2Event {
+  const prevNode = nodeFromKv(ks, prevKv, prevRecord);
+  const node: V2Node = { key: prevNode.key, dir: prevNode.dir, modifiedIndex: rev, createdIndex: prevNode.createdIndex };
   return { action, node, prevNode };
 }
 
@@ -178,9 +184,9 @@ function expiries(ks: Keyspace, events: Event[], rev: bigint): V2Event[] {
   const removed = events.filter((ev) => ev.type === Event_EventType.DELETE && ev.prevKv !== undefined && ev.kv !== undefined);
   const removedPaths = new Set(removed.map((ev) => ks.nodeOf((ev.kv as KeyValue).key)?.path));
   return removed
-    .filter((ev) => {
+    .flatMap((ev) => {
       const where = ks.nodeOf((ev.kv as KeyValue).key);
-      return where !== undefined && !removedPaths.has(parentOf(where.path));
-    })
-    .map((ev) => deletion(ks, 'expire', ev.prevKv as KeyValue, rev));
+      if (where === undefined || removedPaths.has(parentOf(where.path))) return [];
+      return [deletion(ks, 'expire', ev.prevKv as KeyValue, recordEvent(ks, removed, where.path)?.prevKv, rev)];
+    });
 }

@@ -8,6 +8,8 @@ import type { V2Store } from '../../gateway/v2/store';
 import { EtcdError } from '../../src/server/errors';
 import { FakeService } from './fake-service';
 import { openStream, request } from './http-client';
+import { rangeRequest } from '../../gateway/v2/v3-ops';
+import { prefixEnd } from '../../src/mvcc/key-range';
 
 let api: FakeService;
 let app: FastifyInstance;
@@ -113,6 +115,63 @@ test('refresh extends a TTL without telling watchers and keeps the value', async
   assert.equal((await put('/missing', 'refresh=true&ttl=5')).status, 404);
 });
 
+test('a set over a file makes a new node: every later answer and event reports its createdIndex', async () => {
+  const first = json((await put('/cr/f', 'value=1')).body);
+  const w = await openStream(base, '/v2/keys/cr/f?wait=true&stream=true');
+  const replaced = json((await put('/cr/f', 'value=2')).body);
+  const created = replaced.node.createdIndex;
+  assert.equal(created, replaced.node.modifiedIndex);
+  assert.equal(replaced.prevNode.createdIndex, first.node.createdIndex);
+  assert.ok(created > first.node.createdIndex);
+
+  const update = json((await put('/cr/f', 'value=3&prevExist=true')).body);
+  assert.deepEqual([update.node.createdIndex, update.prevNode.createdIndex], [created, created]);
+  assert.equal(json((await put('/cr/f', 'value=4&prevValue=3')).body).node.createdIndex, created);
+  assert.equal(json((await put('/cr/f', 'refresh=true&ttl=30')).body).node.createdIndex, created);
+  assert.equal(json((await get('/cr/f')).body).node.createdIndex, created);
+  assert.equal(json((await get('/cr')).body).node.nodes[0].createdIndex, created);
+  assert.equal(json((await get('/?recursive=true')).body).node.nodes.find((n: { key: string }) => n.key === '/cr').nodes[0].createdIndex, created);
+
+  const again = json((await put('/cr/f', 'value=5&ttl=30')).body);
+  assert.equal(again.node.createdIndex, again.node.modifiedIndex);
+  assert.equal(again.prevNode.createdIndex, created);
+  api.expireLease(await leaseOf('/cr/f'));
+  const events = (await w.waitLines(5)).map(json);
+  assert.deepEqual(
+    events.map((ev) => [ev.action, ev.node.createdIndex, ev.prevNode.createdIndex]),
+    [
+      ['set', created, first.node.createdIndex],
+      ['update', created, created],
+      ['compareAndSwap', created, created],
+      ['set', again.node.createdIndex, created],
+      ['expire', again.node.createdIndex, again.node.createdIndex],
+    ],
+  );
+  w.close();
+  // The record went with the file: nothing of /cr/f is left in the v3 keyspace.
+  const left = await api.range(rangeRequest(Buffer.from('/tetcd/v2/'), prefixEnd(Buffer.from('/tetcd/v2/'))));
+  assert.deepEqual(left.kvs.map((kv) => kv.key.toString()).filter((k) => k.includes('/cr/f')), []);
+
+  await put('/cr/g', 'value=1');
+  const g = json((await put('/cr/g', 'value=2')).body).node.createdIndex;
+  const deleted = json((await request(base, 'DELETE', '/v2/keys/cr/g')).body);
+  assert.deepEqual([deleted.node.createdIndex, deleted.prevNode.createdIndex], [g, g]);
+  const fresh = json((await put('/cr/g', 'value=3')).body);
+  assert.equal(fresh.node.createdIndex, fresh.node.modifiedIndex);
+  assert.equal(fresh.prevNode, undefined);
+});
+
+test('a replaced file keeps its createdIndex when its directory loses its TTL', async () => {
+  await put('/moving', 'dir=true&ttl=30');
+  await put('/moving/f', 'value=1');
+  const created = json((await put('/moving/f', 'value=2')).body).node.createdIndex;
+  const oldLease = await leaseOf('/moving/');
+  assert.equal((await put('/moving', 'dir=true&prevExist=true')).status, 200);
+  api.expireLease(oldLease);
+  const node = json((await get('/moving/f')).body).node;
+  assert.deepEqual([node.value, node.createdIndex], ['2', created]);
+});
+
 test('a streaming recursive watch sends every visible change and skips hidden nodes', async () => {
   const w = await openStream(base, '/v2/keys/s?wait=true&stream=true&recursive=true');
   assert.equal(w.status, 200);
@@ -196,11 +255,14 @@ test('HEAD answers like GET without a body', async () => {
 });
 
 test('keys nested deeper than the gateway supports are refused', async () => {
-  const deep = '/d'.repeat(64);
+  const deep = '/d'.repeat(63);
   const res = await put(deep, 'value=1');
   assert.equal(res.status, 400);
   assert.equal(json(res.body).errorCode, 209);
-  assert.equal((await put('/d'.repeat(63), 'value=1')).status, 201);
+  const deepest = '/d'.repeat(62);
+  assert.equal((await put(deepest, 'value=1')).status, 201);
+  assert.equal((await put(deepest, 'value=2')).status, 200);
+  assert.equal((await request(base, 'DELETE', `/v2/keys${deepest}`)).status, 200);
 });
 
 test('failures of the layers below are Raft internal errors (500)', async () => {
