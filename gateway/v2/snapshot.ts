@@ -10,17 +10,22 @@ import { modRevisionIs, putOp, rangeOp } from './v3-ops';
 
 const EMPTY = Buffer.alloc(0);
 
-export interface Snapshot {
+/** A path and the directories above it, as read at one revision. */
+export interface NodeView {
   rev: bigint;
   /** Node path → the key holding it (file or directory marker); missing paths are absent. */
   nodes: Map<NodePath, KeyValue>;
+  /** The target file's creation record, if it has one. */
+  createdRecord?: KeyValue;
+}
+
+/** What a write decides from: a NodeView with everything needed to commit only if none of it changed. */
+export interface Snapshot extends NodeView {
   /** Guards that fail the write if any key read here has changed since. */
   guards: Compare[];
   actionModRevision: bigint;
   /** Whether the target directory had any child (hidden ones included), when asked. */
   hasChildren: boolean;
-  /** The target file's creation record, if it has one. */
-  createdRecord?: KeyValue;
 }
 
 export function isDirKv(ks: Keyspace, kv: KeyValue | undefined): boolean {
@@ -74,10 +79,31 @@ export async function readSnapshot(
 }
 
 /**
+ * What a read needs, in fewer range reads than a snapshot: the directory keys above `path` and the target's
+ * keys. Undefined when a directory above is missing: only a full snapshot tells which error that is.
+ */
+export async function readNodeView(api: KvApi, ks: Keyspace, path: NodePath, serializable: boolean): Promise<NodeView | undefined> {
+  const above = ancestorsOf(path);
+  const ops = above.map((p) => rangeOp(ks.dirKey(p), EMPTY, { serializable }));
+  for (const key of [ks.fileKey(path), ks.dirKey(path), ks.createdKey(path)]) ops.push(rangeOp(key, EMPTY, { serializable }));
+  const resp = await api.txn({ compare: [], success: ops, failure: [] });
+  const kvAt = (i: number) => resp.responses[i].responseRange?.kvs[0];
+  const nodes = new Map<NodePath, KeyValue>();
+  for (let i = 0; i < above.length; i++) {
+    const kv = kvAt(i);
+    if (kv === undefined) return undefined;
+    nodes.set(above[i], kv);
+  }
+  const target = kvAt(above.length + 1) ?? kvAt(above.length);
+  if (target !== undefined) nodes.set(path, target);
+  return { rev: headerRevision(resp), nodes, createdRecord: kvAt(above.length + 2) };
+}
+
+/**
  * Checks the path above `path` the way v2 walks it: a file on the way is an error; missing directories
  * are fine (writes create them). Returns the node at `path` itself, if any.
  */
-export function walkParents(ks: Keyspace, snap: Snapshot, path: NodePath, includeSelf = false): KeyValue | undefined {
+export function walkParents(ks: Keyspace, snap: NodeView, path: NodePath, includeSelf = false): KeyValue | undefined {
   const above = includeSelf ? [...ancestorsOf(path), path] : ancestorsOf(path);
   for (const p of above) {
     const kv = snap.nodes.get(p);
@@ -88,7 +114,7 @@ export function walkParents(ks: Keyspace, snap: Snapshot, path: NodePath, includ
 }
 
 /** Looks up `path` (not the root) like v2's internalGet: the first missing or non-directory component is the error. */
-export function walk(ks: Keyspace, snap: Snapshot, path: NodePath): KeyValue {
+export function walk(ks: Keyspace, snap: NodeView, path: NodePath): KeyValue {
   for (const p of ancestorsOf(path)) {
     const kv = snap.nodes.get(p);
     if (kv === undefined) throw new V2Error(V2_CODES.keyNotFound, p, snap.rev);
@@ -103,7 +129,7 @@ export function walk(ks: Keyspace, snap: Snapshot, path: NodePath): KeyValue {
  * The lease of the nearest existing directory above `path`. Nodes written without a TTL take it, so that a
  * directory expiring takes its whole subtree with it as in v2.
  */
-export function inheritedLease(snap: Snapshot, path: NodePath): bigint {
+export function inheritedLease(snap: NodeView, path: NodePath): bigint {
   let lease = 0n;
   for (const p of ancestorsOf(path)) {
     const kv = snap.nodes.get(p);

@@ -8,6 +8,7 @@ import type { KvApi, LeaseApi } from '../../src/server/api';
 import { V2Error, V2_CODES } from './errors';
 import {
   MAX_DEPTH,
+  ancestorsOf,
   baseName,
   depthOf,
   encodeAction,
@@ -24,13 +25,14 @@ import {
   implicitDirs,
   inheritedLease,
   isDirKv,
+  readNodeView,
   readSnapshot,
   walk,
   walkParents,
   type Snapshot,
 } from './snapshot';
 import { StoreStats, type StatName } from './stats';
-import { deleteOp, modRevisionIs, putOp, rangeIsEmpty, rangeRequest } from './v3-ops';
+import { deleteOp, exists, leaseIs, modRevisionIs, putOp, rangeIsEmpty, rangeOp, rangeRequest, txnOp } from './v3-ops';
 
 export interface V2Result {
   event: V2Event;
@@ -68,7 +70,9 @@ export class V2Store {
 
   async get(path: NodePath, recursive: boolean, sorted: boolean, quorum: boolean): Promise<V2Result> {
     return this.counted('gets', async () => {
-      const snap = await readSnapshot(this.api, this.ks, path, { serializable: !quorum, children: false });
+      const snap =
+        (isRoot(path) ? undefined : await readNodeView(this.api, this.ks, path, !quorum)) ??
+        (await readSnapshot(this.api, this.ks, path, { serializable: !quorum, children: false }));
       const target = isRoot(path) ? undefined : walk(this.ks, snap, path);
       const node: V2Node =
         target === undefined
@@ -129,8 +133,12 @@ export class V2Store {
 
   /** PUT without conditions: create or replace a file, or create a directory. */
   async set(path: NodePath, opts: WriteOptions): Promise<V2Result> {
-    return this.counted('sets', () =>
-      this.write(path, { children: false }, async (snap) => {
+    return this.counted('sets', async () => {
+      if (!opts.refresh && !opts.dir && opts.ttl === undefined && !isRoot(path) && depthOf(path) <= MAX_DEPTH) {
+        const done = await this.setFileInPlace(path, opts.value);
+        if (done !== undefined) return done;
+      }
+      return this.write(path, { children: false, localFirst: !opts.refresh }, async (snap) => {
         if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
         // Only a refresh needs the node to exist already.
         const existing = opts.refresh ? walk(this.ks, snap, path) : walkParents(this.ks, snap, path);
@@ -158,8 +166,37 @@ export class V2Store {
             return { event: { action: 'set', node, prevNode }, index: rev };
           },
         };
-      }),
-    );
+      });
+    });
+  }
+
+  /**
+   * The common set, in one transaction: a permanent file written under directories that all exist and are
+   * permanent themselves (so it inherits no lease). The compares check exactly that; when they fail
+   * (a new directory, a TTL above, a directory in the way) nothing is written and the general path decides.
+   */
+  private async setFileInPlace(path: NodePath, value: string): Promise<V2Result | undefined> {
+    const parents = ancestorsOf(path);
+    const compare = parents.map((p) => exists(this.ks.dirKey(p)));
+    if (parents.length > 0) compare.push(leaseIs(this.ks.dirKey(parents[parents.length - 1]), 0n));
+    compare.push(modRevisionIs(this.ks.dirKey(path), 0n));
+    const fileKey = this.ks.fileKey(path);
+    const recordKey = this.ks.createdKey(path);
+    const success = [
+      rangeOp(recordKey),
+      putOp(fileKey, Buffer.from(value), 0n, { prevKv: true }),
+      // Only a replaced file needs the record that dates the new node.
+      txnOp({ compare: [exists(fileKey)], success: [putOp(recordKey, EMPTY, 0n)], failure: [] }),
+      putOp(this.ks.actionKey, encodeAction('set', path), 0n),
+    ];
+    const resp = await this.api.txn({ compare, success, failure: [] });
+    if (!resp.succeeded) return undefined;
+    const rev = headerRevision(resp);
+    const prev = resp.responses[1].responsePut?.prevKv;
+    const prevRecord = resp.responses[0].responseRange?.kvs[0];
+    const node = newNode(path, { value, dir: false }, rev, rev);
+    const prevNode = prev === undefined ? undefined : await this.nodeWithExpiry(prev, prevRecord, 0n);
+    return { event: { action: 'set', node, prevNode }, index: rev };
   }
 
   /** PUT prevExist=false, and POST (unique: the name is the new index, zero-padded to 20 digits). */
@@ -194,7 +231,7 @@ export class V2Store {
   /** PUT prevExist=true: change an existing node's value (files) or TTL (files and directories). */
   async update(path: NodePath, opts: WriteOptions): Promise<V2Result> {
     return this.counted('updates', () =>
-      this.write(path, { children: false }, async (snap) => {
+      this.write(path, { children: false, localFirst: !opts.refresh }, async (snap) => {
         if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
         const existing = walk(this.ks, snap, path);
         const dir = isDirKv(this.ks, existing);
@@ -208,7 +245,7 @@ export class V2Store {
   /** PUT with prevValue and/or prevIndex. */
   async compareAndSwap(path: NodePath, prevValue: string, prevIndex: bigint, opts: WriteOptions): Promise<V2Result> {
     return this.counted('compareAndSwaps', () =>
-      this.write(path, { children: false }, async (snap) => {
+      this.write(path, { children: false, localFirst: !opts.refresh }, async (snap) => {
         if (isRoot(path)) throw new V2Error(V2_CODES.rootReadOnly, '/', snap.rev);
         const existing = walk(this.ks, snap, path);
         if (isDirKv(this.ks, existing)) throw new V2Error(V2_CODES.notFile, path, snap.rev);
@@ -285,26 +322,43 @@ export class V2Store {
   }
 
   /**
-   * Runs one optimistic write: `plan` decides from a fresh snapshot (throwing v2 errors as etcd would),
-   * the ops commit only if nothing read has changed, and otherwise the whole thing starts over.
+   * Runs one optimistic write: `plan` decides from a snapshot (throwing v2 errors as etcd would), the ops
+   * commit only if nothing read has changed, and otherwise the whole thing starts over.
+   *
+   * The first snapshot is a local (serializable) read: a commit is checked against the state it applies to
+   * anyway, so a stale snapshot can only cost a retry. Any answer that does not come from such a commit (an
+   * error, a refresh that only renewed a lease) is decided again on a linearizable snapshot before it is
+   * given, so it is never based on stale data.
    */
   private async write(
     path: NodePath,
-    opts: { children: boolean; unique?: boolean },
+    // A refresh may answer by renewing a lease without committing anything: it reads linearizably at once.
+    opts: { children: boolean; unique?: boolean; localFirst?: boolean },
     plan: (snap: Snapshot) => Promise<Plan | RefreshDone>,
   ): Promise<V2Result> {
     if (depthOf(path) + (opts.unique === true ? 1 : 0) > MAX_DEPTH) {
       throw new V2Error(V2_CODES.invalidField, `key is nested deeper than ${MAX_DEPTH} levels`, 0n);
     }
+    let serializable = opts.localFirst ?? true;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const snap = await readSnapshot(this.api, this.ks, path, { serializable: false, children: opts.children });
-      const decided = await plan(snap);
+      const snap = await readSnapshot(this.api, this.ks, path, { serializable, children: opts.children });
+      let decided: Plan | RefreshDone;
+      try {
+        decided = await plan(snap);
+      } catch (err) {
+        if (serializable && err instanceof V2Error) {
+          serializable = false;
+          continue;
+        }
+        throw err;
+      }
       if ('done' in decided) return decided.done;
       const guards = [...snap.guards, ...(decided.extraGuards ?? [])];
       // In-order keys must follow commit order: any other v2 write in between means a fresh name.
       if (opts.unique === true) guards.push(modRevisionIs(this.ks.actionKey, snap.actionModRevision));
       const resp = await this.api.txn({ compare: guards, success: decided.ops, failure: [] });
       if (resp.succeeded) return decided.result(resp);
+      serializable = false;
     }
     throw new V2Error(V2_CODES.raftInternal, 'too many concurrent writers, giving up', 0n);
   }
@@ -447,9 +501,13 @@ export class V2Store {
   }
 
   /** The node a write replaces or removes, as its response's prevNode (`kv` is the snapshot's target). */
-  private async prevNode(kv: KeyValue, snap: Snapshot, path: NodePath): Promise<V2Node> {
-    const node = nodeFromKv(this.ks, kv, snap.createdRecord);
-    await this.expiry.fill(node, new Map([[node, kv]]), inheritedLease(snap, path));
+  private prevNode(kv: KeyValue, snap: Snapshot, path: NodePath): Promise<V2Node> {
+    return this.nodeWithExpiry(kv, snap.createdRecord, inheritedLease(snap, path));
+  }
+
+  private async nodeWithExpiry(kv: KeyValue, createdRecord: KeyValue | undefined, parentLease: bigint): Promise<V2Node> {
+    const node = nodeFromKv(this.ks, kv, createdRecord);
+    await this.expiry.fill(node, new Map([[node, kv]]), parentLease);
     return node;
   }
 }

@@ -6,6 +6,7 @@ import {
   type Compare,
   type RangeRequest,
   type RequestOp,
+  type TxnRequest,
 } from '../../src/gen/etcdserverpb/rpc';
 import { rangeRequest as rangeRequestOf } from '../../src/server/prefix-queue';
 
@@ -19,10 +20,15 @@ export function rangeOp(key: Buffer, rangeEnd: Buffer = EMPTY, opts: Partial<Ran
   return { requestRange: rangeRequest(key, rangeEnd, opts) };
 }
 
-/** `ignoreValue` keeps the stored value (a refresh moves only the lease). */
-export function putOp(key: Buffer, value: Buffer, lease: bigint, opts: { ignoreValue?: boolean } = {}): RequestOp {
+/** `ignoreValue` keeps the stored value (a refresh moves only the lease); `prevKv` returns what was replaced. */
+export function putOp(key: Buffer, value: Buffer, lease: bigint, opts: { ignoreValue?: boolean; prevKv?: boolean } = {}): RequestOp {
   const ignoreValue = opts.ignoreValue ?? false;
-  return { requestPut: { key, value: ignoreValue ? EMPTY : value, lease, prevKv: false, ignoreValue, ignoreLease: false } };
+  const prevKv = opts.prevKv ?? false;
+  return { requestPut: { key, value: ignoreValue ? EMPTY : value, lease, prevKv, ignoreValue, ignoreLease: false } };
+}
+
+export function txnOp(req: TxnRequest): RequestOp {
+  return { requestTxn: req };
 }
 
 export function deleteOp(key: Buffer, rangeEnd: Buffer = EMPTY, prevKv = true): RequestOp {
@@ -36,6 +42,28 @@ export function modRevisionIs(key: Buffer, modRevision: bigint): Compare {
     target: Compare_CompareTarget.MOD,
     key,
     modRevision,
+    rangeEnd: EMPTY,
+  };
+}
+
+/** Holds when `key` exists. */
+export function exists(key: Buffer): Compare {
+  return {
+    result: Compare_CompareResult.GREATER,
+    target: Compare_CompareTarget.CREATE,
+    key,
+    createRevision: 0n,
+    rangeEnd: EMPTY,
+  };
+}
+
+/** Holds when `key` is attached to `lease` (a missing key holds none: 0). */
+export function leaseIs(key: Buffer, lease: bigint): Compare {
+  return {
+    result: Compare_CompareResult.EQUAL,
+    target: Compare_CompareTarget.LEASE,
+    key,
+    lease,
     rangeEnd: EMPTY,
   };
 }

@@ -64,6 +64,8 @@ test('a TTL shows as ttl and expiration, and expiry removes the node with an "ex
 test('a directory with a TTL takes its subtree along when it expires', async () => {
   await put('/tdir', 'dir=true&ttl=30');
   await put('/tdir/sub/leaf', 'value=x');
+  // Replacing the leaf keeps it borrowing the directory's lease.
+  assert.equal((await put('/tdir/sub/leaf', 'value=y')).status, 200);
   // The leaf only borrowed the directory's lease: v2 shows it as permanent.
   const leaf = json((await get('/tdir/sub/leaf')).body);
   assert.equal(leaf.node.ttl, undefined);
@@ -80,6 +82,9 @@ test('a directory with a TTL takes its subtree along when it expires', async () 
   }
   assert.equal((await get('/tdir/sub/leaf')).status, 404);
   assert.equal((await get('/tdir/sub')).status, 404);
+  // Nothing of the old subtree comes back when the directories are made again.
+  assert.equal((await put('/tdir/sub/other', 'value=1')).status, 201);
+  assert.equal((await get('/tdir/sub/leaf')).status, 404);
 });
 
 test('a directory losing its TTL keeps the children that borrowed its lease', async () => {
