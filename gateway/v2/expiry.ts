@@ -22,6 +22,7 @@ export class ExpiryLookup {
       for (const child of node.nodes ?? []) visit(child, lease);
     };
     visit(root, rootParentLease);
+    if (wanted.length === 0) return;
     const expiries = await this.lookup(wanted.map((w) => w.lease));
     for (const { node, lease } of wanted) node.expiry = expiries.get(lease);
   }

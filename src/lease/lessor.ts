@@ -1,7 +1,8 @@
-// The lessor: which leases exist, which keys hang off each, and (on the leader only) when each lease expires.
+// The lessor: which leases exist and (on the leader only) when each expires. Which keys hang off a lease is the
+// MVCC store's to say (MvccStore.keysWithLease): the keys carry their lease id.
 //
-// Everything that changes replicated state (grant, revoke, checkpoint, attach/detach) is called by the apply loop
-// while it applies a Raft entry, so every member holds the same leases and keys. Expiry is local to the leader:
+// Everything that changes replicated state (grant, revoke, checkpoint) is called by the apply loop while it applies
+// a Raft entry, so every member holds the same leases. Expiry is local to the leader:
 // followers keep every lease alive forever, and a member that becomes leader restarts all clocks (promote). The
 // lessor owns no timers: the server asks it periodically which leases have expired and which checkpoints are due,
 // and proposes LeaseRevoke / LeaseCheckpoint entries for them.
@@ -58,7 +59,6 @@ export interface LeaseStatus {
   grantedTtl: number;
   /** Whole seconds left, truncated like etcd; may be 0 or negative for an expired lease awaiting revocation. */
   remainingTtl: number;
-  keys: Buffer[];
 }
 
 class Lease {
@@ -69,8 +69,6 @@ class Lease {
   nextCheckpointAt = Infinity;
   /** Before this time `expired()` does not offer the lease again: its revocation is presumably in flight. */
   retryExpiredAt = 0;
-  /** Keys as latin1 strings: a lossless byte mapping whose string order is byte order. */
-  readonly keys = new Set<string>();
   /** Keep-alives that arrived after expiry wait for the revocation (or a leader change) to answer. */
   waiters: Array<(err: Error) => void> = [];
 
@@ -99,7 +97,6 @@ export class Lessor {
   private readonly checkpointIntervalMs: number;
   private readonly expiredRetryMs: number;
   private readonly leaseById = new Map<bigint, Lease>();
-  private readonly leaseByKey = new Map<string, bigint>();
   /** Checkpoints that reset a renewed lease's remainder to "full TTL", proposed with the next due batch. */
   private pendingResets: bigint[] = [];
   private primary = false;
@@ -113,21 +110,17 @@ export class Lessor {
     this.expiredRetryMs = opts.expiredRetryMs ?? DEFAULT_EXPIRED_RETRY_MS;
   }
 
-  /** A lessor holding the leases persisted in `opts.backend`. Keys are re-attached by the caller (see recover). */
+  /** A lessor holding the leases persisted in `opts.backend`. */
   static async open(opts: LessorOptions): Promise<Lessor> {
     const lessor = new Lessor(opts);
     await lessor.recover();
     return lessor;
   }
 
-  /**
-   * Reloads all leases from the backend, e.g. after a Raft snapshot replaced the store. Key attachments are not
-   * persisted here (the keys themselves carry their lease id): the caller re-attaches every live key with a lease.
-   */
+  /** Reloads all leases from the backend, e.g. after a Raft snapshot replaced the store. */
   async recover(): Promise<void> {
     for (const lease of this.leaseById.values()) lease.failWaiters(new NotPrimaryError());
     this.leaseById.clear();
-    this.leaseByKey.clear();
     this.pendingResets = [];
     for await (const [, value] of this.backend.iterateMeta(LEASE_BUCKET)) {
       const record = decodeLeaseRecord(value);
@@ -162,19 +155,13 @@ export class Lessor {
     return { id, ttl: lease.ttl };
   }
 
-  /**
-   * Applies a LeaseRevoke: forgets the lease and returns its keys in byte order, which the apply loop must delete
-   * in the same write transaction (sorted so every member produces the same revisions).
-   */
-  revoke(id: bigint): Buffer[] {
+  /** Applies a LeaseRevoke: forgets the lease (the apply loop deletes its keys in the same write transaction). */
+  revoke(id: bigint): void {
     const lease = this.leaseById.get(id);
     if (lease === undefined) throw new LeaseNotFoundError();
-    const keys = [...lease.keys].sort();
-    for (const key of keys) this.leaseByKey.delete(key);
     this.leaseById.delete(id);
     this.backend.deleteMeta(LEASE_BUCKET, leaseRecordKey(id));
     lease.failWaiters(new LeaseNotFoundError());
-    return keys.map((key) => Buffer.from(key, 'latin1'));
   }
 
   /** Applies one LeaseCheckpoint entry; unknown leases are ignored (they may have been revoked since). */
@@ -184,30 +171,6 @@ export class Lessor {
     lease.checkpointedTtl = remainingTtl;
     this.persist(lease);
     if (this.primary) this.scheduleCheckpoint(lease);
-  }
-
-  /** Called by the apply loop when a put stores `key` with lease `id`; moves the key off any previous lease. */
-  attach(id: bigint, key: Buffer): void {
-    const lease = this.leaseById.get(id);
-    if (lease === undefined) throw new LeaseNotFoundError();
-    this.detach(key);
-    const name = key.toString('latin1');
-    lease.keys.add(name);
-    this.leaseByKey.set(name, id);
-  }
-
-  /** Called by the apply loop when `key` is deleted or overwritten without a lease. */
-  detach(key: Buffer): void {
-    const name = key.toString('latin1');
-    const owner = this.leaseByKey.get(name);
-    if (owner === undefined) return;
-    this.leaseByKey.delete(name);
-    this.leaseById.get(owner)?.keys.delete(name);
-  }
-
-  /** The lease `key` is attached to, NO_LEASE when none. */
-  leaseOf(key: Buffer): bigint {
-    return this.leaseByKey.get(key.toString('latin1')) ?? NO_LEASE;
   }
 
   /**
@@ -240,7 +203,6 @@ export class Lessor {
       id,
       grantedTtl: lease.ttl,
       remainingTtl: Math.trunc((lease.expiry - this.now()) / 1000),
-      keys: [...lease.keys].sort().map((key) => Buffer.from(key, 'latin1')),
     };
   }
 

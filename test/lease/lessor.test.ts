@@ -27,7 +27,6 @@ function setup(opts: { minTtl?: number; checkpointIntervalMs?: number } = {}) {
   return { clock, backend, lessor };
 }
 
-const k = (s: string) => Buffer.from(s);
 
 test('minLeaseTtl follows etcd: ceil(floor(3*electionTicks/2) * heartbeat) in seconds', () => {
   assert.equal(minLeaseTtl(10, 100), 2); // 15 * 100ms = 1.5s -> 2s
@@ -47,28 +46,15 @@ test('grant validates id, TTL and duplicates with etcd messages, and raises shor
   assert.equal(lessor.has(3n), false);
 });
 
-test('attach moves keys between leases, detach forgets them, revoke returns sorted keys and forgets the lease', () => {
+test('revoke forgets the lease and its record; a second revoke is "not found"', () => {
   const { lessor, backend } = setup();
   lessor.grant(1n, 10);
   lessor.grant(2n, 10);
-  lessor.attach(1n, k('b'));
-  lessor.attach(1n, k('a'));
-  lessor.attach(1n, Buffer.from([0xff]));
-  lessor.attach(1n, k('c'));
-  lessor.attach(2n, k('c'));
-  assert.equal(lessor.leaseOf(k('c')), 2n);
-  lessor.detach(k('b'));
-  assert.equal(lessor.leaseOf(k('b')), 0n);
-  assert.throws(() => lessor.attach(9n, k('x')), LeaseNotFoundError);
-
-  assert.deepEqual(lessor.revoke(1n), [k('a'), Buffer.from([0xff])]);
+  lessor.revoke(1n);
   assert.equal(lessor.has(1n), false);
-  assert.equal(lessor.leaseOf(k('a')), 0n);
   assert.throws(() => lessor.revoke(1n), (e: Error) => e.message === 'etcdserver: requested lease not found');
   assert.equal(backend.buckets.get('lease')?.size, 1);
-  // The apply loop deletes the revoked keys afterwards; detaching them again is harmless.
-  lessor.detach(k('a'));
-  assert.deepEqual(lessor.revoke(2n), [k('c')]);
+  assert.deepEqual(lessor.leases(), [2n]);
 });
 
 test('followers never expire leases and refuse keep-alives; the leader expires after TTL + extension', async () => {
@@ -106,10 +92,8 @@ test('renew restarts the clock at the full TTL; timeToLive reports granted and r
   const { lessor, clock } = setup();
   lessor.promote(0);
   lessor.grant(7n, 30);
-  lessor.attach(7n, k('z'));
-  lessor.attach(7n, k('y'));
   clock.ms += 20_500;
-  assert.deepEqual(lessor.timeToLive(7n), { id: 7n, grantedTtl: 30, remainingTtl: 9, keys: [k('y'), k('z')] });
+  assert.deepEqual(lessor.timeToLive(7n), { id: 7n, grantedTtl: 30, remainingTtl: 9 });
   assert.equal(await lessor.renew(7n), 30);
   assert.equal(lessor.timeToLive(7n).remainingTtl, 30);
   await assert.rejects(lessor.renew(8n), LeaseNotFoundError);
@@ -200,8 +184,6 @@ test('leases and checkpointed remainders survive a restart through the backend',
   assert.equal(reopened.timeToLive(1n).remainingTtl, 50);
   assert.equal(reopened.timeToLive(2n).remainingTtl, 25);
   assert.equal(reopened.timeToLive(2n).grantedTtl, 60);
-  // Keys are not persisted by the lessor: the server re-attaches them from the store.
-  assert.deepEqual(reopened.timeToLive(1n).keys, []);
 });
 
 test('promote spreads a pile-up of expiries so no second exceeds 3/4 of the revoke rate', () => {
