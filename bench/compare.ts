@@ -2,7 +2,10 @@
  * `npm run bench`: runs the same client-facing loads against real etcd 3.4 and tetcd, alternating between them, and
  * prints both figures side by side with the tetcd/etcd ratio.
  *
- *   node dist/bench/compare.js [--quick] [--cluster] [--rounds N] [--servers etcd,tetcd] [--workers N] [--json]
+ *   node dist/bench/compare.js [--quick] [--cluster] [--rounds N] [--servers etcd,tetcd] [--workers N] [--rows id,...] [--json]
+ *
+ * --rows keeps only the named rows (put-throughput, put-latency, range-linearizable, range-serializable, v2-put,
+ * v2-get, put-all-members).
  *
  * Only one server runs at a time: the idle one is frozen with SIGSTOP so that it takes no CPU from the measured one
  * on this small machine. Server CPU per request is read from /proc and is the figure tetcd optimizes.
@@ -269,6 +272,7 @@ async function main(argv: string[]): Promise<void> {
       rounds: { type: "string" },
       servers: { type: "string", default: "etcd,tetcd" },
       workers: { type: "string", default: "1" },
+      rows: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -278,7 +282,11 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a positive integer");
   if (!Number.isInteger(workers) || workers < 1) throw new Error("--workers must be a positive integer");
   const size = values.cluster ? 3 : 1;
-  const list = scenarios(durations).filter((scenario) => values.cluster || !scenario.clusterOnly);
+  const all = scenarios(durations);
+  const wanted = values.rows?.split(",");
+  const unknown = wanted?.filter((id) => !all.some((scenario) => scenario.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown row(s): ${unknown.join(", ")}`);
+  const list = all.filter((scenario) => (values.cluster || !scenario.clusterOnly) && (wanted === undefined || wanted.includes(scenario.id)));
 
   const benchDir = mkdtempSync(path.join(os.tmpdir(), "tetcd-bench-"));
   const cleanUp = (): void => {

@@ -92,24 +92,29 @@ function withRevision(response: TxnResponse, revision: number): TxnResponse {
 // ---- range ------------------------------------------------------------------
 
 function rangeWith(read: Reader, req: RangeRequest): RangeResponse | Promise<RangeResponse> {
-  const filtered =
-    req.minModRevision !== 0n || req.maxModRevision !== 0n || req.minCreateRevision !== 0n || req.maxCreateRevision !== 0n;
   // Sorting and filtering need every match; otherwise one extra row tells us
   // whether there are more.
-  let limit = req.sortOrder !== RangeRequest_SortOrder.NONE || filtered ? 0 : Number(req.limit);
+  let limit = req.sortOrder !== RangeRequest_SortOrder.NONE || hasRevisionFilter(req) ? 0 : Number(req.limit);
   if (limit > 0) limit++;
   const result = read(req.key, req.rangeEnd, { revision: Number(req.revision), limit, countOnly: req.countOnly });
   return then(result, (rr) => shapeRange(req, rr));
 }
 
+function hasRevisionFilter(req: RangeRequest): boolean {
+  return req.minModRevision !== 0n || req.maxModRevision !== 0n || req.minCreateRevision !== 0n || req.maxCreateRevision !== 0n;
+}
+
+// rr.kvs is an array made for this read alone, so it is sorted in place.
 function shapeRange(req: RangeRequest, rr: RangeResult): RangeResponse {
-  let kvs = rr.kvs.filter(
-    (kv) =>
-      (req.maxModRevision === 0n || kv.modRevision <= req.maxModRevision) &&
-      (req.minModRevision === 0n || kv.modRevision >= req.minModRevision) &&
-      (req.maxCreateRevision === 0n || kv.createRevision <= req.maxCreateRevision) &&
-      (req.minCreateRevision === 0n || kv.createRevision >= req.minCreateRevision),
-  );
+  let kvs = hasRevisionFilter(req)
+    ? rr.kvs.filter(
+        (kv) =>
+          (req.maxModRevision === 0n || kv.modRevision <= req.maxModRevision) &&
+          (req.minModRevision === 0n || kv.modRevision >= req.minModRevision) &&
+          (req.maxCreateRevision === 0n || kv.createRevision <= req.maxCreateRevision) &&
+          (req.minCreateRevision === 0n || kv.createRevision >= req.minCreateRevision),
+      )
+    : rr.kvs;
   let order = req.sortOrder;
   if (req.sortTarget !== RangeRequest_SortTarget.KEY && order === RangeRequest_SortOrder.NONE) {
     order = RangeRequest_SortOrder.ASCEND;
@@ -117,7 +122,7 @@ function shapeRange(req: RangeRequest, rr: RangeResult): RangeResponse {
   if (order === RangeRequest_SortOrder.ASCEND || order === RangeRequest_SortOrder.DESCEND) {
     const cmp = sortComparator(req.sortTarget);
     const sign = order === RangeRequest_SortOrder.DESCEND ? -1 : 1;
-    kvs = [...kvs].sort((a, b) => sign * cmp(a, b));
+    kvs.sort((a, b) => sign * cmp(a, b));
   }
   let more = false;
   const limit = Number(req.limit);
@@ -240,11 +245,14 @@ function compareKeyValue(c: Compare, kv: KeyValue): boolean {
 
 // Any put or delete on any branch makes it a write transaction, as in etcd.
 export function hasWrites(req: TxnRequest): boolean {
-  return [...req.success, ...req.failure].some(
-    (op) =>
-      op.requestPut !== undefined ||
-      op.requestDeleteRange !== undefined ||
-      (op.requestTxn !== undefined && hasWrites(op.requestTxn)),
+  return req.success.some(writes) || req.failure.some(writes);
+}
+
+function writes(op: RequestOp): boolean {
+  return (
+    op.requestPut !== undefined ||
+    op.requestDeleteRange !== undefined ||
+    (op.requestTxn !== undefined && hasWrites(op.requestTxn))
   );
 }
 

@@ -11,13 +11,23 @@ export interface Revision {
 export const REVISION_BYTES = 17;
 const TOMBSTONE_MARK = 0x74; // 't'
 
-export function encodeRevision(rev: Revision, tombstone: boolean): Buffer {
-  const buf = Buffer.alloc(tombstone ? REVISION_BYTES + 1 : REVISION_BYTES);
-  buf.writeBigUInt64BE(BigInt(rev.main), 0);
-  buf[8] = 0x5f; // '_'
-  buf.writeBigUInt64BE(BigInt(rev.sub), 9);
-  if (tombstone) buf[REVISION_BYTES] = TOMBSTONE_MARK;
-  return buf;
+/** Bytes writeRevision() writes. */
+export function revisionLength(tombstone: boolean): number {
+  return tombstone ? REVISION_BYTES + 1 : REVISION_BYTES;
+}
+
+// main and sub are safe integers, so each 64-bit half is written as two
+// 32-bit words rather than through a BigInt.
+export function writeRevision(buf: Buffer, offset: number, rev: Revision, tombstone: boolean): void {
+  writeU64(buf, offset, rev.main);
+  buf[offset + 8] = 0x5f; // '_'
+  writeU64(buf, offset + 9, rev.sub);
+  if (tombstone) buf[offset + REVISION_BYTES] = TOMBSTONE_MARK;
+}
+
+function writeU64(buf: Buffer, offset: number, n: number): void {
+  buf.writeUInt32BE(Math.floor(n / 2 ** 32), offset);
+  buf.writeUInt32BE(n >>> 0, offset + 4);
 }
 
 export function decodeRevision(buf: Buffer): { rev: Revision; tombstone: boolean } {

@@ -14,8 +14,9 @@ import {
   revisionAt,
   revisionKey,
 } from './key-index';
+import { encodeKeyValue } from './keyvalue-record';
 import { KeyRange, toKeyRange } from './key-range';
-import { Revision, decodeRevision, encodeRevision } from './revision';
+import { Revision, decodeRevision, revisionLength, writeRevision } from './revision';
 import { SnapshotDecoder, encodeHeader, encodeRecord, encodeTrailer } from './snapshot-format';
 
 export interface RangeOptions {
@@ -55,7 +56,10 @@ type Db = ClassicLevel<Buffer, Buffer>;
 type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 function revisionDbKey(rev: Revision, tombstone: boolean): Buffer {
-  return Buffer.concat([Buffer.of(REVISION_PREFIX), encodeRevision(rev, tombstone)]);
+  const key = Buffer.allocUnsafe(1 + revisionLength(tombstone));
+  key[0] = REVISION_PREFIX;
+  writeRevision(key, 1, rev, tombstone);
+  return key;
 }
 
 function bucketDbKey(bucket: string, key: Buffer): Buffer {
@@ -427,7 +431,7 @@ export class MvccStore {
       version: prev !== undefined ? prev.version + 1n : 1n,
       lease,
     };
-    const record = Buffer.from(KeyValue.encode(kv).finish());
+    const record = encodeKeyValue(kv);
     const dbKey = revisionDbKey(rev, false);
     const stored: StoredRevision = { ...rev, size: dbKey.length + record.length };
     addRevision(entry, stored);
@@ -443,7 +447,7 @@ export class MvccStore {
   /** @internal */
   applyDelete(entry: KeyEntry, rev: Revision): KeyValue {
     const prev = entry.latest as KeyValue;
-    const record = Buffer.from(KeyValue.encode(deletionKeyValue(entry.key, 0)).finish());
+    const record = encodeKeyValue(deletionKeyValue(entry.key, 0));
     const dbKey = revisionDbKey(rev, true);
     const stored: StoredRevision = { ...rev, size: dbKey.length + record.length };
     addTombstone(entry, stored);
@@ -457,7 +461,7 @@ export class MvccStore {
 
   /** @internal */
   liveEntries(range: KeyRange): KeyEntry[] {
-    return [...this.index.inRange(range)].filter(isLive);
+    return this.index.inRange(range).filter(isLive);
   }
 
   /** @internal */

@@ -79,6 +79,7 @@ import type { AuthStore } from '../auth/auth-store';
 import { txnPermitted } from '../auth/apply-auth';
 import { AuthService, requestHeader } from './auth-api';
 import { EtcdError } from './errors';
+import { encodeMessage } from './encode-message';
 import { encodeWithRaw, rawOf } from './raw-requests';
 import type { Membership } from './membership';
 import type { ClusterManager } from './cluster-manager';
@@ -559,7 +560,7 @@ export class EtcdServer implements ServiceApi, AuthApi {
     if (this.leader() === 0n) return Promise.reject(new EtcdError('noLeader'));
     const id = this.p.proposals.nextId();
     const req = { ...fields, id } as InternalRequest;
-    const data = raw ? encodeWithRaw(id, raw.field, raw.bytes, req.header) : InternalRequest.encode(req).finish();
+    const data = raw ? encodeWithRaw(id, raw.field, raw.bytes, req.header) : encodeMessage(InternalRequest, req);
     if (data.length > this.p.maxRequestBytes) return Promise.reject(new EtcdError('requestTooLarge'));
     const done = this.p.proposals.wait<R>(id, req);
     try {

@@ -74,7 +74,9 @@ test('member list on master names the three members with their URLs, exactly one
   const lines = list.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 3);
   const ids = lines.map((line) => line.split(':')[0]);
-  assert.deepEqual(ids, [...ids].sort(), 'members are listed in ID order');
+  // etcd orders members by their numeric ID; the hex form drops leading zeros, so compare numbers.
+  const numeric = [...ids].sort((a, b) => (BigInt(`0x${a}`) < BigInt(`0x${b}`) ? -1 : 1));
+  assert.deepEqual(ids, numeric, 'members are listed in ID order');
   for (const a of tetcd.seed.addresses) {
     const id = [...tetcd.seed.memberIds].find(([, host]) => host === a.host)?.[0];
     const line = lines.find((l) => l.startsWith(`${id}: `));
