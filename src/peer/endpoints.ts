@@ -1,6 +1,7 @@
 // Peer URLs as gRPC sees them: a host:port target and the credentials its scheme calls for.
 import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { allowedCertProblem } from '../tls/allowed-cert';
 
 /** Certificates for the peer URLs; etcd's --peer-cert-file & co. serve both directions. */
 export interface PeerTls {
@@ -36,16 +37,7 @@ export function currentPeerTls(source: PeerTlsSource | undefined): PeerTls | und
 
 /** Why `cert` may not be a peer's under `t`'s CN and host name rules, or undefined when it may. */
 export function peerCertProblem(t: PeerTls, cert: tls.PeerCertificate): string | undefined {
-  if (t.allowedCn !== undefined && t.allowedCn !== '') {
-    const cn = cert.subject?.CN ?? '';
-    if (cn !== t.allowedCn) return `peer certificate CN ${JSON.stringify(cn)} is not the allowed ${JSON.stringify(t.allowedCn)}`;
-  }
-  if (t.allowedHostname !== undefined && t.allowedHostname !== '') {
-    if (tls.checkServerIdentity(t.allowedHostname, cert) !== undefined) {
-      return `peer certificate is not valid for the allowed host name ${JSON.stringify(t.allowedHostname)}`;
-    }
-  }
-  return undefined;
+  return allowedCertProblem(t, cert, 'peer');
 }
 
 export interface PeerEndpoint {

@@ -84,7 +84,10 @@ interface BindTarget {
 /** Fixed options, or options re-read for each new connection (see clientTlsSource). */
 export type ClientTlsSource = tls.TlsOptions | Reloading<tls.TlsOptions>;
 
-function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?: ClientTlsSource): BindTarget {
+/** A further check of a verified client certificate (e.g. --client-cert-allowed-hostname); a reason refuses it. */
+export type ClientCertCheck = (cert: tls.PeerCertificate) => string | undefined;
+
+function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?: ClientTlsSource, checkClient?: ClientCertCheck): BindTarget {
   const scheme = schemeOf(url);
   const secure = scheme === 'https' || scheme === 'unixs';
   const authority = url.slice(url.indexOf('//') + 2);
@@ -92,7 +95,7 @@ function bindTarget(url: string, onSocket: (s: net.Socket) => void, tlsOptions?:
   if (secure) {
     if (!tlsOptions) throw new Error(`${url} needs TLS but no certificate is configured`);
     const context = typeof tlsOptions === 'function' ? tlsOptions : () => tlsOptions;
-    server = createReloadingTlsServer({ context, fixed: { ALPNProtocols: ['h2', 'http/1.1'] } }, onSocket);
+    server = createReloadingTlsServer({ context, fixed: { ALPNProtocols: ['h2', 'http/1.1'] }, checkClient }, onSocket);
   } else {
     server = net.createServer(onSocket);
   }
@@ -130,6 +133,7 @@ export async function listenClientUrls(
   fastify: FastifyInstance,
   tlsOptions?: ClientTlsSource,
   certificateNames?: CertificateNames,
+  checkClient?: ClientCertCheck,
 ): Promise<ClientListeners> {
   await fastify.ready();
   const httpServer = fastify.server;
@@ -163,7 +167,7 @@ export async function listenClientUrls(
   const addresses: ClientAddress[] = [];
   try {
     for (const url of urls) {
-      const target = bindTarget(url, onSocket, tlsOptions);
+      const target = bindTarget(url, onSocket, tlsOptions, checkClient);
       if (target.listenArgs.path !== undefined) removeStaleSocket(target.listenArgs.path);
       await listen(target);
       targets.push(target);

@@ -1,6 +1,6 @@
 // Turns the client TLS settings (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --client-crl-file,
 // --cipher-suites, --tls-min-version, --auto-tls) into Node TLS options for listenClientUrls, re-read from disk
-// whenever one of the files changes.
+// whenever one of the files changes, and --client-cert-allowed-hostname into the check after the handshake.
 import path from 'node:path';
 import tls, { type SecureVersion, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
@@ -8,6 +8,8 @@ import { opensslCipherName } from '../config/cipher-suites';
 import type { TetcdConfig } from '../config/types';
 import { readTlsFile, reloading, type Reloading } from '../tls/reloading';
 import { selfCert } from '../tls/self-cert';
+import { allowedCertProblem } from '../tls/allowed-cert';
+import type { ClientCertCheck } from './client-listener';
 
 export type ClientTlsFlags = Pick<
   TetcdConfig,
@@ -69,4 +71,17 @@ export async function clientTlsSource(cfg: TetcdConfig, logger: Logger): Promise
     },
     onError: (err) => logger.warn({ err: err.message }, 'cannot use the changed client TLS files; keeping the previous ones'),
   });
+}
+
+/**
+ * --client-cert-allowed-hostname: with --client-cert-auth, a verified client certificate must also be valid for
+ * this host name (etcd checks it the same way, after the chain). Undefined when there is nothing to check.
+ */
+export function clientCertCheck(cfg: TetcdConfig, logger: Logger): ClientCertCheck | undefined {
+  if (!cfg.clientCertAuth || cfg.clientCertAllowedHostname === '') return undefined;
+  return (cert) => {
+    const reason = allowedCertProblem({ allowedHostname: cfg.clientCertAllowedHostname }, cert, 'client');
+    if (reason !== undefined) logger.warn({ reason }, 'rejected client connection');
+    return reason;
+  };
 }

@@ -22,7 +22,7 @@ import { Alarms } from './alarms';
 import { Applier } from './apply';
 import { AutoCompactor, planAutoCompaction } from './auto-compactor';
 import { CertificateNames, listenClientUrls, type ClientListeners } from './client-listener';
-import { clientTlsSource } from './client-tls';
+import { clientCertCheck, clientTlsSource } from './client-tls';
 import { ClusterManager, MEMBERSHIP_BUCKET, MEMBERSHIP_KEY } from './cluster-manager';
 import { EtcdServer, CLUSTER_VERSION } from './etcd-server';
 import { EtcdError } from './errors';
@@ -494,7 +494,7 @@ export async function startMember(cfg: TetcdConfig, logger: Logger): Promise<Run
 
   let listeners: ClientListeners;
   try {
-    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTls, certificateNames);
+    listeners = await listenClientUrls(cfg.listenClientUrls, grpcServer, http, clientTls, certificateNames, clientCertCheck(cfg, logger));
   } catch (err) {
     await shutdown();
     throw err;

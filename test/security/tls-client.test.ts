@@ -74,6 +74,52 @@ describe('client TLS with --client-cert-auth', { skip }, () => {
   });
 });
 
+describe('--client-cert-allowed-hostname', { skip }, () => {
+  let set: CertSet;
+  let m: TestMember;
+  let allowed: { cacert: string; cert: string; key: string };
+  let other: { cacert: string; cert: string; key: string };
+
+  before(async () => {
+    set = makeCertSet();
+    const forHost = (host: string, file: string) => set.certs.issue(set.ca, { cn: 'user', usage: 'client', sans: [`DNS:${host}`], file });
+    const a = forHost('app.example.com', 'allowed-client');
+    const o = forHost('other.example.com', 'other-client');
+    allowed = { cacert: set.ca.cert, cert: a.cert, key: a.key };
+    other = { cacert: set.ca.cert, cert: o.cert, key: o.key };
+    m = await startSingle({
+      certFile: set.server.cert,
+      keyFile: set.server.key,
+      trustedCaFile: set.ca.cert,
+      clientCertAuth: true,
+      clientCertAllowedHostname: 'app.example.com',
+    });
+  });
+
+  after(async () => {
+    await m?.stop();
+    if (set) removeCerts(set);
+  });
+
+  test('a client certificate valid for the host name gets in over gRPC and HTTP', async () => {
+    const put = await etcdctl(m.clientUrl, allowed, ['put', 'host-key', 'host-value']);
+    assert.equal(put.code, 0, put.stderr);
+    const health = await curl(`${m.clientUrl}/health`, allowed);
+    assert.equal(health.code, 0, health.stderr);
+    assert.equal(JSON.parse(health.stdout).health, 'true');
+  });
+
+  test('a certificate from the trusted CA for another host name is refused', async () => {
+    const [get, health] = await Promise.all([
+      etcdctl(m.clientUrl, other, ['get', 'host-key', '--dial-timeout', '2s', '--command-timeout', '3s']),
+      curl(`${m.clientUrl}/health`, other),
+    ]);
+    assert.notEqual(get.code, 0, `etcdctl must fail: ${get.stdout}`);
+    assert.doesNotMatch(get.stdout, /host-value/);
+    assert.notEqual(health.code, 0, `curl must fail: ${health.stdout}`);
+  });
+});
+
 describe('--cipher-suites and --tls-min-version', { skip }, () => {
   let set: CertSet;
   const members: TestMember[] = [];
