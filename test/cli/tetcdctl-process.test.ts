@@ -56,8 +56,9 @@ describe('tetcdctl process', () => {
       stdout: '',
       stderr: 'Error: bad TTL (strconv.ParseInt: parsing "1x": invalid syntax)\n',
     });
+    // etcdctl exits 1 on a flag its parser refuses (real etcdctl 3.4.23 checked).
     assert.deepEqual(await ctlProcess(['--dial-timeout', 'soon', 'get', 'k']), {
-      code: 128,
+      code: 1,
       stdout: '',
       stderr: 'Error: invalid argument "soon" for "--dial-timeout" flag: time: invalid duration "soon"\n',
     });

@@ -197,6 +197,33 @@ describe('tetcdctl v3 matches etcdctl', { skip }, () => {
     );
   });
 
+  it('connection flags: keepalive, --insecure-transport, and the --debug flag dump', async () => {
+    await same(['--keepalive-time', '3s', '--keepalive-timeout', '2s', 'put', 'ka', 'v']);
+    // etcdctl also prints the command's usage on stdout here; the error and the exit code are what scripts see.
+    const bad = ['--keepalive-time', 'soon', 'get', 'ka'];
+    const [badOurs, badTheirs] = [await ours(bad), await theirs(bad)];
+    assert.equal(badOurs.code, badTheirs.code);
+    assert.equal(badOurs.stderr, 'Error: invalid argument "soon" for "--keepalive-time" flag: time: invalid duration "soon"\n');
+    assert.ok(badTheirs.stderr.startsWith(badOurs.stderr), badTheirs.stderr);
+    // An http:// endpoint stays plaintext whatever the TLS flags say, as in clientv3.
+    await same(['--insecure-transport=false', '--dial-timeout', '1s', 'get', 'ka']);
+    // A bare host:port follows them: TLS asked for against a plaintext member, and nothing answers the handshake.
+    const bare = ep.replace(/^http:\/\//, '');
+    const tlsArgs = ['--insecure-transport=false', '--dial-timeout', '1s', 'get', 'ka'];
+    const [tlsOurs, tlsTheirs] = [await ctl(['--endpoints', bare, ...tlsArgs]), await etcdctl(bare, tlsArgs)];
+    assert.deepEqual(
+      [tlsOurs.code, tlsOurs.stdout, tlsOurs.stderr],
+      [tlsTheirs.code, tlsTheirs.stdout, withoutClientLogs(tlsTheirs.stderr)],
+    );
+    assert.equal(tlsOurs.stderr, 'Error: context deadline exceeded\n');
+    await same(['--insecure-transport=true', 'get', 'ka', '--print-value-only']);
+    const dump = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('ETCDCTL_')).join('\n');
+    const args = ['--debug', '--dial-timeout', '3s', '--user', 'nobody:pw', '-w', 'json', 'get', 'ka'];
+    const [a, b] = [await ours(args), await theirs(args)];
+    assert.notEqual(dump(a.stderr), '');
+    assert.equal(dump(a.stderr), dump(b.stderr));
+  });
+
   it('bad input fails like etcdctl', async () => {
     await same(['put']);
     await same(['get']);

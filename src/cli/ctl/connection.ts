@@ -18,17 +18,25 @@ import type { GlobalOptions } from './global-options';
 export const DEADLINE_EXCEEDED = 'context deadline exceeded';
 const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
 
-/** "http://host:port", "https://host:port" or "host:port" → gRPC target and whether it needs TLS. */
-export function parseEndpoint(endpoint: string): { target: string; tls: boolean } {
+/**
+ * How an endpoint is dialled, as clientv3 decides it from the scheme: http:// is always plaintext, https:// and
+ * unixs:// always TLS, and a bare host:port or unix:// uses TLS exactly when the TLS flags ask for it.
+ */
+export type Transport = 'plaintext' | 'tls' | 'as-configured';
+
+/** "http://host:port", "https://host:port", "unix://path" or "host:port" → gRPC target and transport. */
+export function parseEndpoint(endpoint: string): { target: string; transport: Transport } {
   const m = /^(https?|unix|unixs):\/\/(.*)$/.exec(endpoint);
-  if (!m) return { target: endpoint, tls: false };
+  if (!m) return { target: endpoint, transport: 'as-configured' };
   const rest = m[2].replace(/\/+$/, '');
-  if (m[1] === 'unix' || m[1] === 'unixs') return { target: `unix:${rest}`, tls: m[1] === 'unixs' };
-  return { target: rest, tls: m[1] === 'https' };
+  if (m[1] === 'unix' || m[1] === 'unixs') return { target: `unix:${rest}`, transport: m[1] === 'unixs' ? 'tls' : 'as-configured' };
+  return { target: rest, transport: m[1] === 'https' ? 'tls' : 'plaintext' };
 }
 
-function channelCredentials(opts: GlobalOptions, tls: boolean): ChannelCredentials {
-  const wantsTls = tls || opts.cacert !== '' || opts.cert !== '' || opts.insecureSkipTlsVerify;
+function channelCredentials(opts: GlobalOptions, transport: Transport): ChannelCredentials {
+  // --insecure-transport=false asks for TLS even without certificate flags, as etcdctl does.
+  const configured = opts.cacert !== '' || opts.cert !== '' || opts.insecureSkipTlsVerify || !opts.insecureTransport;
+  const wantsTls = transport === 'tls' || (transport === 'as-configured' && configured);
   if (!wantsTls) return credentials.createInsecure();
   const read = (file: string): Buffer | null => {
     if (file === '') return null;
@@ -44,6 +52,18 @@ function channelCredentials(opts: GlobalOptions, tls: boolean): ChannelCredentia
     read(opts.cert),
     opts.insecureSkipTlsVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
   );
+}
+
+/** grpc-go, under etcdctl, raises keepalive ping intervals below this floor to it. */
+const MIN_KEEPALIVE_TIME_MS = 10_000;
+
+/** --keepalive-time and --keepalive-timeout as gRPC channel options (pings also while no call is open). */
+function keepaliveOptions(opts: GlobalOptions): Record<string, number> {
+  return {
+    'grpc.keepalive_time_ms': Math.max(opts.keepaliveTimeMs, MIN_KEEPALIVE_TIME_MS),
+    'grpc.keepalive_timeout_ms': opts.keepaliveTimeoutMs,
+    'grpc.keepalive_permit_without_calls': 1,
+  };
 }
 
 /** Turns a failed call into the error etcdctl would show. */
@@ -87,11 +107,16 @@ export class Connection {
     readonly endpoint: string,
     readonly opts: GlobalOptions,
   ) {
-    const { target, tls } = parseEndpoint(endpoint);
-    const creds = channelCredentials(opts, tls);
+    const { target, transport } = parseEndpoint(endpoint);
+    const creds = channelCredentials(opts, transport);
     // All clients share one channel, so one connection serves every service.
     // Snapshots and big ranges can exceed gRPC's default 4 MiB message limit.
-    const channelOptions = { 'grpc.max_receive_message_length': -1 };
+    const channelOptions: Record<string, number | string> = {
+      'grpc.max_receive_message_length': -1,
+      ...keepaliveOptions(opts),
+    };
+    // Servers found through secure SRV discovery are verified as the domain, as etcdctl sets its TLS server name.
+    if (opts.discoverySrv !== '' && !opts.insecureDiscovery) channelOptions['grpc.ssl_target_name_override'] = opts.discoverySrv;
     this.kv = new KVClient(target, creds, channelOptions);
     const shared = { ...channelOptions, channelOverride: this.kv.getChannel() };
     this.watch = new WatchClient(target, creds, shared);

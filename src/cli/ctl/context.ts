@@ -15,10 +15,13 @@ export interface CtlContext {
   execArgs: string[];
   /** Resolves when the user interrupts (SIGINT/SIGTERM); long-running commands stop on it. */
   interrupted: Promise<void>;
+  /** Endpoints found through --discovery-srv before the command ran; they replace --endpoints. */
+  discovered?: string[];
 }
 
 export function globalsOf(cmd: Command, ctx: CtlContext): GlobalOptions {
-  return resolveGlobalOptions(cmd.optsWithGlobals() as RawGlobalFlags, ctx.env);
+  const g = resolveGlobalOptions(cmd.optsWithGlobals() as RawGlobalFlags, ctx.env);
+  return ctx.discovered === undefined ? g : { ...g, endpoints: ctx.discovered };
 }
 
 export function printerOf(cmd: Command, ctx: CtlContext, opts: { valueOnly?: boolean } = {}): Printer {
