@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../helpers/tetcd';
 
 // From source (tsx) run the TypeScript entry; from the compiled tree run bin/tetcd as users do.
 const fromSource = __filename.endsWith('.ts');
@@ -32,17 +32,6 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProce
 }
 
 const run = (args: string[], env?: NodeJS.ProcessEnv) => start(args, env).done;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let tmp: string;
 before(() => {

@@ -13,17 +13,7 @@ import { startMember, type RunningMember } from '../../src/server/member';
 import { V3Election } from '../../src/server/v3election';
 import { V3Lock } from '../../src/server/v3lock';
 import { registerV3Gateway } from '../../gateway/v3/register';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/tetcd';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

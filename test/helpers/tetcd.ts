@@ -17,15 +17,24 @@ export const REPO_ROOT = ((): string => {
 export const TETCD_BIN = path.join(REPO_ROOT, 'bin', 'tetcd');
 
 /** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port that is free now, for a server a test starts later. It is drawn below the kernel's ephemeral range
+ * (32768-60999 on Linux): a port from that range can be taken as the local end of any outgoing connection (other
+ * tests' clients, etcdctl) before the server binds it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
