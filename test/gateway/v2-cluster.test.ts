@@ -2,28 +2,23 @@
 // (etcd's member identity swapped for the fake's), then the parts a single recording cannot cover.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { registerV2 } from '../../gateway/v2';
 import { goDuration } from '../../gateway/v2/cluster-routes';
-import { FakeService } from './fake-service';
+import { startFakeApp, type FakeApp } from './fake-app';
+import type { FakeService } from './fake-service';
 import { ETCD_MEMBER, ETCD_V2_CLUSTER_SESSION } from './fixtures/etcd-3.4-v2-cluster';
 import { request } from './http-client';
 
 let api: FakeService;
-let app: FastifyInstance;
 let base: string;
+let fake: FakeApp;
 
 before(async () => {
-  api = await FakeService.open();
-  app = Fastify();
-  registerV2(app, api);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  fake = await startFakeApp(registerV2);
+  ({ api, base } = fake);
 });
 
-after(async () => {
-  await app.close();
-  await api.close();
-});
+after(() => fake.close());
 
 function asFake(text: string): string {
   const me = api.members[0];

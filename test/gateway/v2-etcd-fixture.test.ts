@@ -2,9 +2,9 @@
 // the same statuses, content types, headers and bodies, indexes and expiration times normalised.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { registerV2 } from '../../gateway/v2';
-import { FakeService } from './fake-service';
+import { startFakeApp, type FakeApp } from './fake-app';
+import type { FakeService } from './fake-service';
 import { ETCD_V2_KEYS_SESSION } from './fixtures/etcd-3.4-v2-keys';
 import { request } from './http-client';
 import { IndexNormaliser } from './normalise';
@@ -12,20 +12,15 @@ import { IndexNormaliser } from './normalise';
 const fixture = ETCD_V2_KEYS_SESSION;
 
 let api: FakeService;
-let app: FastifyInstance;
 let base: string;
+let fake: FakeApp;
 
 before(async () => {
-  api = await FakeService.open();
-  app = Fastify();
-  registerV2(app, api);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  fake = await startFakeApp(registerV2);
+  ({ api, base } = fake);
 });
 
-after(async () => {
-  await app.close();
-  await api.close();
-});
+after(() => fake.close());
 
 test('tetcd answers the recorded etcd v2 session the same way', async () => {
   const theirs = new IndexNormaliser();

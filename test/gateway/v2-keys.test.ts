@@ -2,31 +2,28 @@
 // stream, history window, compaction, timeout), in-order keys under concurrency, and failures below.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { registerV2Keys } from '../../gateway/v2';
 import type { V2Store } from '../../gateway/v2/store';
 import { EtcdError } from '../../src/server/errors';
-import { FakeService } from './fake-service';
+import { startFakeApp, type FakeApp } from './fake-app';
+import type { FakeService } from './fake-service';
 import { openStream, request } from './http-client';
 import { rangeRequest } from '../../gateway/v2/v3-ops';
 import { prefixEnd } from '../../src/mvcc/key-range';
 
 let api: FakeService;
-let app: FastifyInstance;
 let store: V2Store;
 let base: string;
+let fake: FakeApp;
 
 before(async () => {
-  api = await FakeService.open();
-  app = Fastify();
-  store = registerV2Keys(app, api, { watchTimeoutMs: 300 });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  fake = await startFakeApp((app, service) => {
+    store = registerV2Keys(app, service, { watchTimeoutMs: 300 });
+  });
+  ({ api, base } = fake);
 });
 
-after(async () => {
-  await app.close();
-  await api.close();
-});
+after(() => fake.close());
 
 const put = (path: string, form: string) => request(base, 'PUT', `/v2/keys${path}`, form);
 const get = (path: string) => request(base, 'GET', `/v2/keys${path}`);
